@@ -1,0 +1,95 @@
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+)
+
+// Client is one relying party allowed to federate to the bridge.
+type Client struct {
+	ID string `json:"client_id"`
+	// SecretName names the client's secret in the secrets source.
+	SecretName   string   `json:"secret_name"`
+	RedirectURIs []string `json:"redirect_uris"`
+	// PostLogoutRedirectURIs are where /logout may send the browser afterwards.
+	PostLogoutRedirectURIs []string `json:"post_logout_redirect_uris,omitempty"`
+	// IDmeScopes are the ID.me policies this client may ask for (e.g. "military", "student").
+	IDmeScopes []string `json:"idme_scopes"`
+	// DefaultIDmeScopes are requested when the client asks for no ID.me policy itself.
+	DefaultIDmeScopes []string `json:"default_idme_scopes,omitempty"`
+	// DefaultResponseMode applies when a request names none: "query" (the OAuth default) or
+	// "form_post".
+	DefaultResponseMode string `json:"default_response_mode,omitempty"`
+}
+
+// ParseClients reads the BRIDGE_CLIENTS JSON array and checks every entry.
+func ParseClients(raw string) ([]Client, error) {
+	dec := json.NewDecoder(bytes.NewReader([]byte(raw)))
+	dec.DisallowUnknownFields()
+	var clients []Client
+	if err := dec.Decode(&clients); err != nil {
+		return nil, fmt.Errorf("not a JSON array of clients: %w", err)
+	}
+	if len(clients) == 0 {
+		return nil, errors.New("no clients")
+	}
+	var problems []error
+	seen := map[string]bool{}
+	for i, c := range clients {
+		where := fmt.Sprintf("client %d (%s)", i, c.ID)
+		if c.ID == "" {
+			problems = append(problems, fmt.Errorf("%s: client_id is required", where))
+		}
+		if seen[c.ID] {
+			problems = append(problems, fmt.Errorf("%s: duplicate client_id", where))
+		}
+		seen[c.ID] = true
+		if c.SecretName == "" {
+			problems = append(problems, fmt.Errorf("%s: secret_name is required", where))
+		}
+		if len(c.RedirectURIs) == 0 {
+			problems = append(problems, fmt.Errorf("%s: at least one redirect_uri is required", where))
+		}
+		for _, u := range append(slices.Clone(c.RedirectURIs), c.PostLogoutRedirectURIs...) {
+			if err := checkRedirectURI(u); err != nil {
+				problems = append(problems, fmt.Errorf("%s: %w", where, err))
+			}
+		}
+		if len(c.IDmeScopes) == 0 {
+			problems = append(problems, fmt.Errorf("%s: idme_scopes must list the ID.me policies it may use", where))
+		}
+		for _, s := range c.DefaultIDmeScopes {
+			if !slices.Contains(c.IDmeScopes, s) {
+				problems = append(problems, fmt.Errorf("%s: default ID.me scope %q is not in idme_scopes", where, s))
+			}
+		}
+		switch c.DefaultResponseMode {
+		case "", "query", "form_post":
+		default:
+			problems = append(problems, fmt.Errorf("%s: default_response_mode must be query or form_post", where))
+		}
+	}
+	if len(problems) > 0 {
+		return nil, errors.Join(problems...)
+	}
+	return clients, nil
+}
+
+// checkRedirectURI accepts absolute https URLs without fragments (http only for loopback).
+func checkRedirectURI(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || !u.IsAbs() || u.Host == "" {
+		return fmt.Errorf("redirect URI %q is not an absolute URL", raw)
+	}
+	if u.Fragment != "" || u.RawFragment != "" {
+		return fmt.Errorf("redirect URI %q must not have a fragment", raw)
+	}
+	if u.Scheme != "https" && !(u.Scheme == "http" && IsLoopbackHost(u.Hostname())) {
+		return fmt.Errorf("redirect URI %q must use https (http only on localhost)", raw)
+	}
+	return nil
+}

@@ -1,0 +1,5 @@
+package keys
+
+import "crypto"
+
+const cryptoSHA256 = crypto.SHA256
