@@ -84,7 +84,14 @@ func TestParseRejects(t *testing.T) {
 	tests := []struct{ name, in, want string }{
 		{"not json", "nope", "parse"},
 		{"empty", `{"keys":[]}`, "no keys"},
-		{"public only", mutate(func(k map[string]any) { delete(k, "d"); delete(k, "p"); delete(k, "q"); delete(k, "dp"); delete(k, "dq"); delete(k, "qi") }), "private"},
+		{"public only", mutate(func(k map[string]any) {
+			delete(k, "d")
+			delete(k, "p")
+			delete(k, "q")
+			delete(k, "dp")
+			delete(k, "dq")
+			delete(k, "qi")
+		}), "private"},
 		{"no kid", mutate(func(k map[string]any) { delete(k, "kid") }), "kid"},
 		{"wrong alg", mutate(func(k map[string]any) { k["alg"] = "PS256" }), "alg"},
 		{"wrong use", mutate(func(k map[string]any) { k["use"] = "enc" }), "use"},

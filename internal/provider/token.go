@@ -39,7 +39,9 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Provider) redeem(r *http.Request) (map[string]any, *tokenError) {
-	bad := func(code, desc string) *tokenError { return &tokenError{status: http.StatusBadRequest, code: code, desc: desc} }
+	bad := func(code, desc string) *tokenError {
+		return &tokenError{status: http.StatusBadRequest, code: code, desc: desc}
+	}
 	if err := r.ParseForm(); err != nil {
 		return nil, bad("invalid_request", "the request body could not be read as a form")
 	}
