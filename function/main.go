@@ -1,0 +1,106 @@
+// Command handler is the ID.me bridge: an Azure Functions custom handler by default, and the
+// operator's tool for everything around it (local dev mode, key generation).
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+
+	"idmebridge/internal/app"
+	"idmebridge/internal/config"
+	"idmebridge/internal/devmode"
+	"idmebridge/internal/keys"
+	"idmebridge/internal/seal"
+	"idmebridge/internal/secrets"
+)
+
+const usage = `usage: handler [command]
+
+commands:
+  serve        run the bridge (the default; what the Functions host starts)
+  dev          run the bridge, an ID.me simulator and a demo relying party on localhost
+  check        read the settings and report every problem
+  keys new     print a new private signing key set (JSON) to store as a secret
+  keys state   print a new state-sealing key (base64) to store as a secret
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = serve(ctx, stderr)
+	case "dev":
+		err = devmode.Run(ctx, args, stdout, stderr)
+	case "check":
+		if _, err = config.Load(os.LookupEnv); err == nil {
+			fmt.Fprintln(stdout, "settings are valid")
+		}
+	case "keys":
+		err = keysCommand(args, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "error:", err)
+		return 1
+	}
+	return 0
+}
+
+func serve(ctx context.Context, stderr io.Writer) error {
+	cfg, err := config.Load(os.LookupEnv)
+	if err != nil {
+		return err
+	}
+	log := app.NewLogger(stderr, cfg.LogLevel)
+	h, err := app.Build(ctx, app.Parts{Config: cfg, Secrets: secrets.Env{Lookup: os.LookupEnv}, Logger: log})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.ListenHost, strconv.Itoa(cfg.Port)))
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	log.Info("bridge listening", "addr", ln.Addr().String(), "issuer", cfg.Issuer)
+	return app.Serve(ctx, ln, h, log)
+}
+
+func keysCommand(args []string, stdout io.Writer) error {
+	if len(args) != 1 {
+		return fmt.Errorf("keys: want one of: new, state")
+	}
+	switch args[0] {
+	case "new":
+		set, err := keys.NewPrivateSet()
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(stdout, string(set))
+		return err
+	case "state":
+		_, err := fmt.Fprintln(stdout, seal.NewKey())
+		return err
+	default:
+		return fmt.Errorf("keys: unknown subcommand %q", args[0])
+	}
+}
