@@ -1,0 +1,133 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"idmebridge/internal/config"
+	"idmebridge/internal/keys"
+	"idmebridge/internal/seal"
+)
+
+// TestSampleSettingsAreValid keeps local.settings.sample.json loadable as it ships.
+func TestSampleSettingsAreValid(t *testing.T) {
+	var sample struct {
+		IsEncrypted bool
+		Values      map[string]string
+	}
+	readJSON(t, "../local.settings.sample.json", &sample)
+	if sample.IsEncrypted || sample.Values["FUNCTIONS_WORKER_RUNTIME"] != "custom" || sample.Values["AzureWebJobsStorage"] != "UseDevelopmentStorage=true" {
+		t.Fatalf("sample host values = %v", sample.Values)
+	}
+	cfg, err := config.Load(func(k string) (string, bool) { v, ok := sample.Values[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cfg.Clients {
+		if sample.Values[strings.ToUpper(strings.ReplaceAll(c.SecretName, "-", "_"))] == "" {
+			t.Errorf("sample has no value for client %s's secret %s", c.ID, c.SecretName)
+		}
+	}
+}
+
+// TestHostContract checks the files the Functions host reads: one anonymous catch-all HTTP
+// function, forwarding to the handler, no route prefix.
+func TestHostContract(t *testing.T) {
+	var host struct {
+		CustomHandler struct {
+			Description struct {
+				DefaultExecutablePath string
+				Arguments             []string
+			}
+			EnableForwardingHTTPRequest bool `json:"enableForwardingHttpRequest"`
+		}
+		Extensions struct {
+			HTTP struct {
+				RoutePrefix *string
+			}
+		}
+		ExtensionBundle struct{ Version string }
+	}
+	readJSON(t, "../host.json", &host)
+	if host.CustomHandler.Description.DefaultExecutablePath != "handler" || !host.CustomHandler.EnableForwardingHTTPRequest {
+		t.Errorf("customHandler = %+v", host.CustomHandler)
+	}
+	if host.Extensions.HTTP.RoutePrefix == nil || *host.Extensions.HTTP.RoutePrefix != "" {
+		t.Error(`extensions.http.routePrefix must be ""`)
+	}
+	if host.ExtensionBundle.Version != "[4.*, 5.0.0)" {
+		t.Errorf("extension bundle %q", host.ExtensionBundle.Version)
+	}
+	var fn struct {
+		Bindings []struct {
+			Type, Direction, AuthLevel, Route string
+			Methods                           []string
+		}
+	}
+	readJSON(t, "function.json", &fn)
+	if len(fn.Bindings) != 2 {
+		t.Fatalf("function.json has %d bindings, want httpTrigger + http", len(fn.Bindings))
+	}
+	in, out := fn.Bindings[0], fn.Bindings[1]
+	if in.Type != "httpTrigger" || in.Direction != "in" || in.AuthLevel != "anonymous" || in.Route != "{*path}" ||
+		!slices.Contains(in.Methods, "get") || !slices.Contains(in.Methods, "post") {
+		t.Errorf("trigger = %+v", in)
+	}
+	if out.Type != "http" || out.Direction != "out" {
+		t.Errorf("output = %+v", out)
+	}
+}
+
+func TestCommands(t *testing.T) {
+	tests := []struct {
+		args     []string
+		wantCode int
+		check    func(t *testing.T, out string)
+	}{
+		{[]string{"keys", "new"}, 0, func(t *testing.T, out string) {
+			if _, err := keys.Parse([]byte(out)); err != nil {
+				t.Errorf("keys new printed a set that does not parse: %v", err)
+			}
+		}},
+		{[]string{"keys", "state"}, 0, func(t *testing.T, out string) {
+			if _, err := seal.ParseKey(strings.TrimSpace(out)); err != nil {
+				t.Errorf("keys state printed %q: %v", out, err)
+			}
+		}},
+		{[]string{"keys", "bogus"}, 1, nil},
+		{[]string{"frobnicate"}, 2, nil},
+		{[]string{"help"}, 0, func(t *testing.T, out string) {
+			if !strings.Contains(out, "dev") {
+				t.Errorf("help = %q", out)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run(context.Background(), tt.args, &stdout, &stderr); code != tt.wantCode {
+				t.Fatalf("exit %d, want %d (stderr %s)", code, tt.wantCode, stderr.String())
+			}
+			if tt.check != nil {
+				tt.check(t, stdout.String())
+			}
+		})
+	}
+}
+
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Clean(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
