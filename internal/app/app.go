@@ -39,7 +39,7 @@ func Build(ctx context.Context, p Parts) (http.Handler, error) {
 	if cfg.AllowEphemeralKeys {
 		src = withEphemeralStateKey(src, cfg.StateKeySecret, log)
 	}
-	keySet, err := loadKeys(ctx, cfg, src, log)
+	keySource, err := keySource(ctx, cfg, src, log)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +64,7 @@ func Build(ctx context.Context, p Parts) (http.Handler, error) {
 		return nil, err
 	}
 	prov, err := provider.New(provider.Options{
-		Config: cfg, Secrets: src, Keys: keys.Fixed{Set: keySet}, IDme: idmeClient,
+		Config: cfg, Secrets: src, Keys: keySource, IDme: idmeClient,
 		Store: store.NewMemory(p.Now), Claims: translator, Logger: log, Now: p.Now,
 	})
 	if err != nil {
@@ -85,25 +85,24 @@ func claimsTranslator(extra string) (*claims.Translator, error) {
 	return t, nil
 }
 
-func loadKeys(ctx context.Context, cfg *config.Config, src secrets.Source, log *slog.Logger) (*keys.Set, error) {
-	raw, err := src.Get(ctx, cfg.SigningKeysSecret)
+// keySource reads the signing key set from its secret (re-read as the secret changes), or
+// generates a throwaway one when that is allowed and none is configured.
+func keySource(ctx context.Context, cfg *config.Config, src secrets.Source, log *slog.Logger) (keys.Source, error) {
+	fromSecret := &keys.FromSecret{Secrets: src, Name: cfg.SigningKeysSecret, Logger: log}
+	_, err := fromSecret.Current(ctx)
 	switch {
 	case err == nil:
-		set, err := keys.Parse([]byte(raw))
-		if err != nil {
-			return nil, fmt.Errorf("signing keys %s: %w", cfg.SigningKeysSecret, err)
-		}
-		return set, nil
+		return fromSecret, nil
 	case errors.Is(err, secrets.ErrNotFound) && cfg.AllowEphemeralKeys:
 		set, err := keys.Generate()
 		if err != nil {
 			return nil, err
 		}
 		log.Warn("no signing key set configured: signing with an ephemeral key that dies with this process (local runs only)",
-			"kid", set.SigningKeyID(), "secret", cfg.SigningKeysSecret)
-		return set, nil
+			"kid", set.Keys()[0].KeyID, "secret", cfg.SigningKeysSecret)
+		return keys.Fixed{Set: set}, nil
 	default:
-		return nil, fmt.Errorf("signing keys %s: %w", cfg.SigningKeysSecret, err)
+		return nil, err
 	}
 }
 

@@ -20,11 +20,15 @@ func TestSignAndVerifyWithPublishedJWKS(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok, _ := jwt.NewBuilder().Issuer("https://bridge.example").Subject("u1").Expiration(time.Now().Add(time.Minute)).Build()
-	signed, err := set.Sign(tok)
+	now := time.Now()
+	signed, err := set.Sign(tok, now, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, etag := set.JWKS()
+	body, etag, err := set.JWKS(now)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if etag == "" || !strings.HasPrefix(etag, `"`) {
 		t.Fatalf("etag %q is not a strong ETag", etag)
 	}
@@ -37,7 +41,7 @@ func TestSignAndVerifyWithPublishedJWKS(t *testing.T) {
 	}
 	msg, _ := jws.Parse(signed)
 	hdr := msg.Signatures()[0].ProtectedHeaders()
-	if hdr.KeyID() != set.SigningKeyID() || hdr.Algorithm() != jwa.RS256 {
+	if hdr.KeyID() != set.SigningKeyID(now, time.Minute) || hdr.Algorithm() != jwa.RS256 {
 		t.Fatalf("header kid=%q alg=%s", hdr.KeyID(), hdr.Algorithm())
 	}
 	var doc struct {

@@ -59,7 +59,12 @@ func (p *Provider) jwks(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "signing keys are not loaded yet")
 		return
 	}
-	body, etag := set.JWKS()
+	body, etag, err := set.JWKS(p.now())
+	if err != nil {
+		p.log.Error("JWKS unavailable", "err", err)
+		writeJSONError(w, http.StatusInternalServerError, "server_error", "JWKS unavailable")
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	// Short enough that a newly published key is seen within the rotation lead time.
 	w.Header().Set("Cache-Control", "public, max-age=300")

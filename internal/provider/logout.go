@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/lestrrat-go/jwx/v2/jwk"
 	"github.com/lestrrat-go/jwx/v2/jwt"
 )
 
@@ -75,12 +74,7 @@ func (p *Provider) hintAudience(r *http.Request, hint string) (string, bool) {
 	if err != nil {
 		return "", false
 	}
-	body, _ := set.JWKS()
-	pub, err := jwk.Parse(body)
-	if err != nil {
-		return "", false
-	}
-	tok, err := jwt.Parse([]byte(hint), jwt.WithKeySet(pub), jwt.WithValidate(false))
+	tok, err := jwt.Parse([]byte(hint), jwt.WithKeySet(set.PublicSet(p.now())), jwt.WithValidate(false))
 	if err != nil || tok.Issuer() != p.cfg.Issuer || len(tok.Audience()) != 1 {
 		return "", false
 	}

@@ -184,7 +184,7 @@ func (p *Provider) mintTokens(ctx context.Context, g *grant) (map[string]any, er
 	if err != nil {
 		return nil, err
 	}
-	idToken, err := set.Sign(tok)
+	idToken, err := set.Sign(tok, now, p.cfg.TokenTTL)
 	if err != nil {
 		return nil, err
 	}

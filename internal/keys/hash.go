@@ -1,5 +1,0 @@
-package keys
-
-import "crypto"
-
-const cryptoSHA256 = crypto.SHA256
