@@ -11,12 +11,12 @@ import (
 	"os/signal"
 	"strconv"
 	"syscall"
+	"time"
 
 	"idmebridge/internal/app"
 	"idmebridge/internal/config"
 	"idmebridge/internal/devmode"
-	"idmebridge/internal/keys"
-	"idmebridge/internal/seal"
+	"idmebridge/internal/keyadmin"
 	"idmebridge/internal/secrets"
 )
 
@@ -26,8 +26,7 @@ commands:
   serve        run the bridge (the default; what the Functions host starts)
   dev          run the bridge, an ID.me simulator and a demo relying party on localhost
   check        read the settings and report every problem
-  keys new     print a new private signing key set (JSON) to store as a secret
-  keys state   print a new state-sealing key (base64) to store as a secret
+  keys ...     create and rotate signing keys, make a state key ("keys" alone for help)
 `
 
 func main() {
@@ -53,7 +52,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stdout, "settings are valid")
 		}
 	case "keys":
-		err = keysCommand(args, stdout)
+		err = keyadmin.Run(args, os.Stdin, stdout, stderr, time.Now())
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 	default:
@@ -83,24 +82,4 @@ func serve(ctx context.Context, stderr io.Writer) error {
 	}
 	log.Info("bridge listening", "addr", ln.Addr().String(), "issuer", cfg.Issuer)
 	return app.Serve(ctx, ln, h, log)
-}
-
-func keysCommand(args []string, stdout io.Writer) error {
-	if len(args) != 1 {
-		return fmt.Errorf("keys: want one of: new, state")
-	}
-	switch args[0] {
-	case "new":
-		set, err := keys.NewPrivateSet()
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintln(stdout, string(set))
-		return err
-	case "state":
-		_, err := fmt.Fprintln(stdout, seal.NewKey())
-		return err
-	default:
-		return fmt.Errorf("keys: unknown subcommand %q", args[0])
-	}
 }

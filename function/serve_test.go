@@ -22,7 +22,7 @@ func TestServeUnderHostContract(t *testing.T) {
 	ln.Close()
 	for k, v := range map[string]string{
 		"FUNCTIONS_CUSTOMHANDLER_PORT": strconv.Itoa(port),
-		"BRIDGE_ISSUER":                "https://bridge.example.com",
+		"BRIDGE_ISSUER":                "http://127.0.0.1:" + strconv.Itoa(port),
 		"IDME_CLIENT_ID":               "idme-app",
 		"IDME_CLIENT_SECRET":           "s",
 		"BRIDGE_CLIENTS":               `[{"client_id":"b2c","secret_name":"b2c-secret","redirect_uris":["https://contoso.b2clogin.com/contoso.onmicrosoft.com/oauth2/authresp"],"idme_scopes":["military"]}]`,

@@ -47,6 +47,8 @@ func TestAuthorizeRejects(t *testing.T) {
 			v.Set("code_challenge_method", "plain")
 		}), 0, "invalid_request"},
 		{"pkce malformed", with(func(v url.Values) { v.Set("code_challenge", "short"); v.Set("code_challenge_method", "S256") }), 0, "invalid_request"},
+		{"pkce without method (plain)", with(func(v url.Values) { v.Set("code_challenge", strings.Repeat("a", 43)) }), 0, "invalid_request"},
+		{"prompt none", with(func(v url.Values) { v.Set("prompt", "none") }), 0, "login_required"},
 		{"pkce method alone", with(func(v url.Values) { v.Set("code_challenge_method", "S256") }), 0, "invalid_request"},
 		{"response_mode fragment", with(func(v url.Values) { v.Set("response_mode", "fragment") }), 0, "invalid_request"},
 		{"request object", with(func(v url.Values) { v.Set("request", "eyJhbGciOiJub25lIn0.e30.") }), 0, "request_not_supported"},
@@ -119,4 +121,22 @@ func (w *world) followToCallback(idmeURL, persona string) string {
 	resp := w.get(idmeURL + "&persona=" + persona)
 	resp.Body.Close()
 	return resp.Header.Get("Location")
+}
+
+// TestStateEchoedExactly checks that opaque values come back byte for byte, and that the
+// form_post page does not restrict where the relying party redirects after the POST.
+func TestStateEchoedExactly(t *testing.T) {
+	w := newWorld(t)
+	state := "  spaced + =&state/é  "
+	resp := w.get(w.authorizeURL("openid military", state, "n"))
+	resp.Body.Close()
+	cb := w.followToCallback(resp.Header.Get("Location"), "veteran")
+	page := w.get(cb)
+	if csp := page.Header.Get("Content-Security-Policy"); strings.Contains(csp, "form-action") || !strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Errorf("form_post CSP = %q", csp)
+	}
+	got := w.toRP(page)
+	if got.params.Get("state") != state {
+		t.Fatalf("state = %q, want %q", got.params.Get("state"), state)
+	}
 }

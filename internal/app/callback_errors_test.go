@@ -68,6 +68,10 @@ func TestCallbackRejects(t *testing.T) {
 			_, sealed := w.startAtIDme("s")
 			return w.issuer + "/callback?error=invalid_client&state=" + sealed
 		}, nil, 0, "server_error"},
+		{"ID.me error with arbitrary text", func(w *world) string {
+			_, sealed := w.startAtIDme("s")
+			return w.issuer + "/callback?error=%3Cb%3Ecall+us%3C%2Fb%3E&state=" + sealed
+		}, nil, 0, "server_error"},
 		{"no code, no error", func(w *world) string {
 			_, sealed := w.startAtIDme("s")
 			return w.issuer + "/callback?state=" + sealed
@@ -104,21 +108,24 @@ func TestCallbackRejects(t *testing.T) {
 	}
 }
 
-// TestCallbackCodeIsUsedOnce replays ID.me's redirect: the bridge must not present ID.me's
-// code twice with success, nor mint a second code of its own.
-func TestCallbackCodeIsUsedOnce(t *testing.T) {
+// TestCallbackStateIsUsedOnce replays ID.me's redirect, and the same state with other codes:
+// the bridge presents a code to ID.me once per sign-in, never twice.
+func TestCallbackStateIsUsedOnce(t *testing.T) {
 	w := newWorld(t)
-	idmeURL, _ := w.startAtIDme("s")
+	idmeURL, sealed := w.startAtIDme("s")
 	cb := w.followToCallback(idmeURL, "veteran")
 	first := w.toRP(w.get(cb))
-	second := w.toRP(w.get(cb))
 	if first.params.Get("code") == "" {
 		t.Fatalf("first callback: %v", first.params)
 	}
-	if second.params.Get("code") != "" || second.params.Get("error") == "" {
-		t.Fatalf("replayed callback returned %v, want an error", second.params)
+	replays := []string{cb, w.issuer + "/callback?code=other&state=" + sealed, w.issuer + "/callback?code=third&state=" + sealed}
+	for _, u := range replays {
+		got := w.toRP(w.get(u))
+		if got.params.Get("code") != "" || got.params.Get("error") != "access_denied" {
+			t.Fatalf("replayed callback returned %v, want access_denied", got.params)
+		}
 	}
-	if resp := w.get(cb); resp.StatusCode == http.StatusInternalServerError {
-		t.Fatal("replayed callback crashed")
+	if n := w.idmeTokenCalls.Load(); n != 1 {
+		t.Fatalf("the bridge made %d token requests at ID.me, want 1", n)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -45,6 +46,8 @@ type world struct {
 	rpCtx   context.Context // carries the HTTP client that trusts the bridge's test certificate
 	browser *http.Client
 	clock   *testClock
+	// idmeTokenCalls counts code exchanges the bridge made at the simulator.
+	idmeTokenCalls *atomic.Int32
 }
 
 // testClock is the bridge's clock, which a test can move forward.
@@ -79,7 +82,13 @@ func newWorld(t *testing.T, opts ...worldOption) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sim.Config.Handler = simulator
+	tokenCalls := &atomic.Int32{}
+	sim.Config.Handler = http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/oauth/token" {
+			tokenCalls.Add(1)
+		}
+		simulator.ServeHTTP(rw, r)
+	})
 	sim.Start()
 	t.Cleanup(sim.Close)
 
@@ -121,7 +130,7 @@ func newWorld(t *testing.T, opts ...worldOption) *world {
 	rpHTTP := bridge.Client()
 	rpHTTP.Timeout = 10 * time.Second
 	return &world{
-		t: t, bridge: bridge, sim: sim, issuer: issuer, browser: browser, clock: clock,
+		t: t, bridge: bridge, sim: sim, issuer: issuer, browser: browser, clock: clock, idmeTokenCalls: tokenCalls,
 		rpCtx: oidc.ClientContext(context.Background(), rpHTTP),
 		rp: oauth2.Config{
 			ClientID: rpClientID, ClientSecret: rpClientSecret, RedirectURL: rpRedirectURI,

@@ -112,6 +112,9 @@ func Load(lookup Lookup) (*Config, error) {
 	if c.CodeTTL > 10*time.Minute {
 		r.fail("BRIDGE_CODE_TTL must be at most 10m (codes are meant to be redeemed at once)")
 	}
+	if u, err := url.Parse(c.Issuer); c.AllowEphemeralKeys && err == nil && u.Host != "" && !IsLoopbackHost(u.Hostname()) {
+		r.fail("BRIDGE_ALLOW_EPHEMERAL_KEYS is for local runs: with a public issuer every instance would sign with its own key")
+	}
 	if c.Port <= 0 || c.Port > 65535 {
 		r.fail("FUNCTIONS_CUSTOMHANDLER_PORT must be a TCP port")
 	}
@@ -196,8 +199,8 @@ func (r *reader) checkIssuer(issuer string) {
 		return
 	}
 	r.checkURL("BRIDGE_ISSUER", issuer)
-	if u, err := url.Parse(issuer); err == nil && (u.RawQuery != "" || u.Fragment != "") {
-		r.fail("BRIDGE_ISSUER must not have a query or fragment")
+	if u, err := url.Parse(issuer); err == nil && (u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/")) {
+		r.fail("BRIDGE_ISSUER must be a bare origin such as https://bridge.example.com: no path, query or fragment")
 	}
 }
 

@@ -49,6 +49,8 @@ func TestLoadRejects(t *testing.T) {
 		{"no issuer", "BRIDGE_ISSUER", "", "BRIDGE_ISSUER is required"},
 		{"http issuer", "BRIDGE_ISSUER", "http://bridge.example.com", "https"},
 		{"issuer query", "BRIDGE_ISSUER", "https://bridge.example.com/?a=b", "query"},
+		{"issuer path", "BRIDGE_ISSUER", "https://bridge.example.com/idme", "path"},
+		{"ephemeral keys in public", "BRIDGE_ALLOW_EPHEMERAL_KEYS", "true", "local runs"},
 		{"no idme client", "IDME_CLIENT_ID", "", "IDME_CLIENT_ID"},
 		{"bad env", "IDME_ENVIRONMENT", "staging", "production or sandbox"},
 		{"bad ttl", "BRIDGE_CODE_TTL", "soon", "duration"},

@@ -87,15 +87,19 @@ func (c *Client) AuthorizeURL(r AuthorizeRequest) string {
 		q.Set("code_challenge", r.CodeChallenge)
 		q.Set("code_challenge_method", "S256")
 	}
-	var community []string
+	var community, other []string
 	for _, s := range r.Scopes {
 		if communityScopes[strings.TrimSuffix(s, "_canada")] {
 			community = append(community, s)
+		} else {
+			other = append(other, s)
 		}
 	}
 	if c.opts.GroupsURL != "" && len(community) > 1 {
-		// The groups page takes "scopes", plural and comma separated.
+		// The groups page takes the communities as "scopes", plural and comma separated;
+		// openid and any identity policy stay in "scope".
 		q.Set("scopes", strings.Join(community, ","))
+		q.Set("scope", strings.Join(other, " "))
 		return c.opts.GroupsURL + "?" + q.Encode()
 	}
 	q.Set("scope", strings.Join(r.Scopes, " "))

@@ -56,7 +56,7 @@ func TestAuthorizeURL(t *testing.T) {
 	}{
 		{"one community", []string{"openid", "military"}, "https://api.idmelabs.com/oauth/authorize", "openid military", ""},
 		{"identity only", []string{"openid", "http://idmanagement.gov/ns/assurance/ial/2/aal/2"}, "https://api.idmelabs.com/oauth/authorize", "openid http://idmanagement.gov/ns/assurance/ial/2/aal/2", ""},
-		{"several communities use groups page", []string{"openid", "military", "student"}, "https://groups.id.me/", "", "military,student"},
+		{"several communities use groups page", []string{"openid", "military", "student"}, "https://groups.id.me/", "openid", "military,student"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -30,10 +30,13 @@ func (c *Client) VerifyIDToken(ctx context.Context, raw, nonce string) (string, 
 // once; a failed discovery is retried on the next sign-in rather than remembered.
 func (c *Client) idTokenVerifier(ctx context.Context) (*oidc.IDTokenVerifier, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.verifier != nil {
-		return c.verifier, nil
+	v := c.verifier
+	c.mu.Unlock()
+	if v != nil {
+		return v, nil
 	}
+	// Discovery runs outside the lock, so a slow ID.me does not queue every callback behind
+	// one request; at worst a few concurrent first sign-ins each discover once.
 	dctx, cancel := c.withTimeout(ctx)
 	defer cancel()
 	p, err := oidc.NewProvider(oidc.ClientContext(dctx, c.http), c.opts.Environment.Issuer)
@@ -50,9 +53,14 @@ func (c *Client) idTokenVerifier(ctx context.Context) (*oidc.IDTokenVerifier, er
 		return nil, fmt.Errorf("ID.me OIDC discovery: %w: %w", ErrUnavailable, err)
 	}
 	keySet := oidc.NewRemoteKeySet(oidc.ClientContext(context.Background(), c.http), meta.JWKSURL)
-	c.verifier = oidc.NewVerifier(c.opts.Environment.Issuer, keySet, &oidc.Config{
+	v = oidc.NewVerifier(c.opts.Environment.Issuer, keySet, &oidc.Config{
 		ClientID:             c.opts.ClientID,
 		SupportedSigningAlgs: []string{oidc.RS256, oidc.ES256},
 	})
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.verifier == nil {
+		c.verifier = v
+	}
 	return c.verifier, nil
 }

@@ -42,7 +42,7 @@ const bindingCookie = "__Host-idme-bridge-binding"
 var pkceChallengePattern = regexp.MustCompile(`^[A-Za-z0-9._~-]{43,128}$`)
 
 var authorizeParams = []string{"client_id", "redirect_uri", "response_type", "scope", "state", "nonce",
-	"response_mode", "code_challenge", "code_challenge_method", "request", "request_uri"}
+	"response_mode", "code_challenge", "code_challenge_method", "request", "request_uri", "prompt"}
 
 func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
@@ -87,7 +87,11 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 		fail("unsupported_response_type", "only response_type=code is supported")
 	case !slices.Contains(scopes, "openid"):
 		fail("invalid_scope", "scope must include openid")
-	case params["code_challenge_method"] != "" && params["code_challenge_method"] != "S256":
+	case slices.Contains(strings.Fields(params["prompt"]), "none"):
+		// Signing in at ID.me always involves the user.
+		fail("login_required", "the user must sign in at ID.me")
+	case params["code_challenge"] != "" && params["code_challenge_method"] != "S256":
+		// Without a method RFC 7636 means plain, which is not supported.
 		fail("invalid_request", "code_challenge_method must be S256")
 	case params["code_challenge"] != "" && !pkceChallengePattern.MatchString(params["code_challenge"]):
 		fail("invalid_request", "code_challenge is malformed")

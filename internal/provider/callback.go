@@ -4,9 +4,12 @@ import (
 	"errors"
 	"net/http"
 
+	"slices"
+
 	"idmebridge/internal/claims"
 	"idmebridge/internal/idme"
 	"idmebridge/internal/seal"
+	"idmebridge/internal/store"
 )
 
 var callbackParams = []string{"state", "code", "error", "error_description"}
@@ -23,7 +26,7 @@ func (p *Provider) callback(w http.ResponseWriter, r *http.Request) {
 		// ID.me may omit state on errors; with no state there is nowhere safe to send the user.
 		msg := "The answer from ID.me did not say which sign-in it belongs to. Start the sign-in again."
 		if params["error"] != "" {
-			msg = "ID.me reported an error (" + params["error"] + ") and did not say which sign-in it belongs to. Start the sign-in again."
+			msg = "ID.me reported an error (" + errorCode(params["error"]) + ") and did not say which sign-in it belongs to. Start the sign-in again."
 		}
 		errorPage(w, http.StatusBadRequest, "invalid_request", msg)
 		return
@@ -35,23 +38,40 @@ func (p *Provider) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var s pendingSignIn
-	switch err := sealer.Open(statePurpose, params["state"], &s); {
-	case errors.Is(err, seal.ErrExpired):
-		p.redirectError(w, r, s.returnTo(), "access_denied", "the sign-in took too long; start again")
-		return
-	case err != nil:
+	openErr := sealer.Open(statePurpose, params["state"], &s)
+	if openErr != nil && !errors.Is(openErr, seal.ErrExpired) {
 		p.log.Warn("callback with a state that does not authenticate")
 		errorPage(w, http.StatusBadRequest, "invalid_request", "This sign-in link is not valid. Start the sign-in again.")
 		return
 	}
+	// The state is authentic, but the client or its redirect URI may have been removed since.
+	if client, ok := p.cfg.Client(s.ClientID); !ok || !slices.Contains(client.RedirectURIs, s.RedirectURI) {
+		errorPage(w, http.StatusBadRequest, "invalid_client", "The application that started this sign-in is no longer registered.")
+		return
+	}
 	to := s.returnTo()
-	if c, err := r.Cookie(bindingCookie); err != nil || digest(c.Value) != s.Binding {
+	switch {
+	case errors.Is(openErr, seal.ErrExpired):
+		p.redirectError(w, r, to, "access_denied", "the sign-in took too long; start again")
+		return
+	case !p.boundToBrowser(r, s):
 		p.log.Warn("callback from a browser that did not start the sign-in", "client_id", s.ClientID)
 		p.redirectError(w, r, to, "access_denied", "the sign-in must be finished in the browser that started it")
 		return
 	}
+	// A state is good for one callback: a replayed or double-clicked callback must never make
+	// the bridge present an ID.me code twice (that revokes what the first one obtained).
+	switch err := p.store.Create(r.Context(), stateKey(params["state"]), nil, p.cfg.StateTTL); {
+	case errors.Is(err, store.ErrExists):
+		p.redirectError(w, r, to, "access_denied", "this sign-in was already completed; start again")
+		return
+	case err != nil:
+		p.log.Error("store unavailable at callback", "err", err)
+		p.redirectError(w, r, to, "temporarily_unavailable", "the sign-in could not be recorded; try again")
+		return
+	}
 	if params["error"] != "" {
-		code, desc := idme.ForRelyingParty(&idme.Error{Code: params["error"], Description: params["error_description"]})
+		code, desc := idme.ForRelyingParty(&idme.Error{Code: errorCode(params["error"])})
 		p.redirectError(w, r, to, code, desc)
 		return
 	}
@@ -75,8 +95,15 @@ func (p *Provider) callback(w http.ResponseWriter, r *http.Request) {
 		p.redirectError(w, r, to, "temporarily_unavailable", "the sign-in could not be recorded; try again")
 		return
 	}
-	p.log.Info("sign-in completed", "client_id", s.ClientID, "groups", result["idme_groups"])
+	groups, _ := result["idme_groups"].([]string)
+	p.log.Info("sign-in completed", "client_id", s.ClientID, "verified_groups", len(groups))
 	p.redirect(w, r, to, map[string]string{"code": code})
+}
+
+// boundToBrowser reports whether the request carries the cookie the sign-in was bound to.
+func (p *Provider) boundToBrowser(r *http.Request, s pendingSignIn) bool {
+	c, err := r.Cookie(bindingCookie)
+	return err == nil && digest(c.Value) == s.Binding
 }
 
 // completeWithIDme redeems ID.me's code (once), checks its id_token, makes the one

@@ -25,12 +25,11 @@ type grant struct {
 }
 
 // Store keys. Codes and tokens are stored by hash, so the store never holds a usable one.
-func codeKey(code string) string     { return "code/" + digest(code) }
-func redeemedKey(code string) string { return "redeemed/" + digest(code) }
-func tokenKey(token string) string   { return "token/" + digest(token) }
-func revokedKey(grantID string) string {
-	return "revoked/" + grantID
-}
+func codeKey(code string) string       { return "code/" + digest(code) }
+func redeemedKey(code string) string   { return "redeemed/" + digest(code) }
+func tokenKey(token string) string     { return "token/" + digest(token) }
+func revokedKey(grantID string) string { return "revoked/" + grantID }
+func stateKey(state string) string     { return "state/" + digest(state) }
 
 func (p *Provider) issueCode(ctx context.Context, s pendingSignIn, claimSet map[string]any) (string, error) {
 	code := randomToken()

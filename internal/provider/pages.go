@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"html/template"
 	"net/http"
-	"net/url"
 )
 
 // pageTemplates are the only HTML the bridge serves: an error page, a signed-out page and the
@@ -34,18 +33,19 @@ type pageData struct {
 // it, and the only script is the form_post auto-submit.
 func writePage(w http.ResponseWriter, status int, d pageData) {
 	d.Nonce = cspNonce()
-	formAction := "'none'"
+	// Browsers apply form-action to the redirects that follow a form's POST too, so the
+	// form_post page leaves it out: the relying party may redirect anywhere after it. Pages
+	// without a form allow none.
+	formAction := "; form-action 'none'"
 	if d.Action != "" {
-		if u, err := url.Parse(d.Action); err == nil {
-			formAction = u.Scheme + "://" + u.Host
-		}
+		formAction = ""
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Pragma", "no-cache")
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'nonce-"+d.Nonce+"'; script-src 'nonce-"+d.Nonce+
-		"'; form-action "+formAction+"; frame-ancestors 'none'; base-uri 'none'")
+		"'"+formAction+"; frame-ancestors 'none'; base-uri 'none'")
 	w.WriteHeader(status)
 	_ = pageTemplates.Execute(w, d)
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"strings"
 )
 
 // returnTo is where and how a result goes back to the relying party; it is only built from a
@@ -72,13 +71,36 @@ func singleParams(values url.Values, names ...string) (map[string]string, string
 		switch {
 		case len(vs) > 1:
 			return nil, "parameter " + n + " is repeated"
-		case len(vs) == 1 && len(vs[0]) > maxParamBytes:
+		case len(vs) == 1 && len(vs[0]) > paramLimit(n):
 			return nil, "parameter " + n + " is too long"
 		case len(vs) == 1:
-			out[n] = strings.TrimSpace(vs[0])
+			out[n] = vs[0] // opaque values (state, secrets) are used exactly as sent
 		}
 	}
 	return out, ""
+}
+
+// paramLimit is the longest value accepted for a parameter: id_token_hint carries a whole
+// id_token, everything else is short.
+func paramLimit(name string) int {
+	if name == "id_token_hint" {
+		return maxQueryBytes
+	}
+	return maxParamBytes
+}
+
+// errorCode passes on an upstream error code only when it has the shape RFC 6749 allows,
+// so arbitrary text from a URL is never echoed.
+func errorCode(code string) string {
+	if len(code) == 0 || len(code) > 64 {
+		return "other"
+	}
+	for _, c := range code {
+		if (c < 'a' || c > 'z') && c != '_' {
+			return "other"
+		}
+	}
+	return code
 }
 
 // addQuery adds one parameter to a URL that was validated when it was registered.
