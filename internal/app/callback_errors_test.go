@@ -1,7 +1,6 @@
 package app
 
 import (
-	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
