@@ -38,7 +38,7 @@ const (
 
 // world is one bridge, one ID.me simulator, and the HTTP clients a B2C tenant and a browser use.
 type world struct {
-	t       *testing.T
+	t       testing.TB
 	bridge  *httptest.Server // TLS: the binding cookie is Secure
 	sim     *httptest.Server
 	issuer  string
@@ -70,7 +70,7 @@ func (c *testClock) Advance(d time.Duration) {
 
 type worldOption func(env map[string]string)
 
-func newWorld(t *testing.T, opts ...worldOption) *world {
+func newWorld(t testing.TB, opts ...worldOption) *world {
 	t.Helper()
 	sim := httptest.NewUnstartedServer(nil)
 	bridge := httptest.NewUnstartedServer(nil)
@@ -139,7 +139,7 @@ func newWorld(t *testing.T, opts ...worldOption) *world {
 	}
 }
 
-func testKeySet(t *testing.T) string {
+func testKeySet(t testing.TB) string {
 	t.Helper()
 	set, err := sharedTestKeySet()
 	if err != nil {
