@@ -17,7 +17,6 @@ import (
 	"idmebridge/internal/config"
 	"idmebridge/internal/devmode"
 	"idmebridge/internal/keyadmin"
-	"idmebridge/internal/secrets"
 )
 
 const usage = `usage: handler [command]
@@ -72,14 +71,15 @@ func serve(ctx context.Context, stderr io.Writer) error {
 		return err
 	}
 	log := app.NewLogger(stderr, cfg.LogLevel)
-	h, err := app.Build(ctx, app.Parts{Config: cfg, Secrets: secrets.Env{Lookup: os.LookupEnv}, Logger: log})
+	bridge, err := app.New(ctx, app.Parts{Config: cfg, Lookup: os.LookupEnv, Logger: log})
 	if err != nil {
 		return err
 	}
+	go bridge.Run(ctx)
 	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.ListenHost, strconv.Itoa(cfg.Port)))
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	log.Info("bridge listening", "addr", ln.Addr().String(), "issuer", cfg.Issuer)
-	return app.Serve(ctx, ln, h, log)
+	return app.Serve(ctx, ln, bridge.Handler(), log)
 }

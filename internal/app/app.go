@@ -9,6 +9,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+
 	"idmebridge/internal/claims"
 	"idmebridge/internal/config"
 	"idmebridge/internal/idme"
@@ -19,25 +22,79 @@ import (
 	"idmebridge/internal/store"
 )
 
-// Parts are the external pieces a bridge is built from.
+// Parts are the external pieces a bridge is built from. Only Config is required; the rest
+// default to what the settings say (Key Vault or environment secrets, memory or Blob store).
 type Parts struct {
-	Config  *config.Config
+	Config *config.Config
+	// Lookup reads raw settings (AzureWebJobsStorage and friends); nil: none.
+	Lookup config.Lookup
+	// Secrets replaces the source the settings choose.
 	Secrets secrets.Source
-	Logger  *slog.Logger
+	// Store replaces the store the settings choose.
+	Store store.Store
+	// Credential replaces the managed identity / developer credential for Azure calls.
+	Credential azcore.TokenCredential
+	// KeyVaultTransport replaces the HTTP transport of the Key Vault client (tests).
+	KeyVaultTransport policy.Transporter
+	Logger            *slog.Logger
 	// IDmeHTTPClient may carry a custom transport (tests); nil is the default transport.
 	IDmeHTTPClient *http.Client
 	Now            func() time.Time
 }
 
-// Build returns the bridge's HTTP handler.
+// Bridge is an assembled bridge: its HTTP handler and the background work that keeps its
+// secrets fresh and its storage ready.
+type Bridge struct {
+	handler    http.Handler
+	readiness  *readiness
+	background []func(ctx context.Context)
+}
+
+// Handler serves every endpoint; until the bridge is ready it answers 503 (but /healthz).
+func (b *Bridge) Handler() http.Handler { return b.readiness.gate(b.handler) }
+
+// Run does the background work until ctx is done.
+func (b *Bridge) Run(ctx context.Context) {
+	done := make(chan struct{}, len(b.background))
+	for _, f := range b.background {
+		go func() { f(ctx); done <- struct{}{} }()
+	}
+	for range b.background {
+		<-done
+	}
+}
+
+// Ready reports whether the bridge can serve sign-ins, and if not, why.
+func (b *Bridge) Ready() (bool, string) { return b.readiness.state() }
+
+// Build assembles a bridge, starts its background work bound to ctx, and returns its handler.
 func Build(ctx context.Context, p Parts) (http.Handler, error) {
+	b, err := New(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	go b.Run(ctx)
+	return b.Handler(), nil
+}
+
+// New assembles a bridge without waiting on any network: secrets and storage get ready in Run.
+func New(ctx context.Context, p Parts) (*Bridge, error) {
 	cfg, log := p.Config, p.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+		p.Logger = log
 	}
-	src := p.Secrets
-	if cfg.AllowEphemeralKeys {
-		src = withEphemeralStateKey(src, cfg.StateKeySecret, log)
+	if p.Lookup == nil {
+		p.Lookup = func(string) (string, bool) { return "", false }
+	}
+	b := &Bridge{readiness: &readiness{}}
+	src, err := b.secretsSource(p)
+	if err != nil {
+		return nil, err
+	}
+	st, err := b.recordStore(p)
+	if err != nil {
+		return nil, err
 	}
 	keySource, err := keySource(ctx, cfg, src, log)
 	if err != nil {
@@ -65,12 +122,103 @@ func Build(ctx context.Context, p Parts) (http.Handler, error) {
 	}
 	prov, err := provider.New(provider.Options{
 		Config: cfg, Secrets: src, Keys: keySource, IDme: idmeClient,
-		Store: store.NewMemory(p.Now), Claims: translator, Logger: log, Now: p.Now,
+		Store: st, Claims: translator, Logger: log, Now: p.Now,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return prov.Handler(), nil
+	b.handler = prov.Handler()
+	return b, nil
+}
+
+// secretNames are every secret the bridge reads.
+func secretNames(cfg *config.Config) []string {
+	names := []string{cfg.IDme.ClientSecret, cfg.StateKeySecret, cfg.SigningKeysSecret}
+	for _, c := range cfg.Clients {
+		names = append(names, c.SecretName)
+	}
+	return names
+}
+
+// secretsSource picks Key Vault when configured (loading in the background), else settings.
+func (b *Bridge) secretsSource(p Parts) (secrets.Source, error) {
+	cfg := p.Config
+	if p.Secrets != nil || cfg.Azure.KeyVaultURL == "" {
+		src := p.Secrets
+		if src == nil {
+			src = secrets.Env{Lookup: p.Lookup}
+		}
+		if cfg.AllowEphemeralKeys {
+			src = withEphemeralStateKey(src, cfg.StateKeySecret, p.Logger)
+		}
+		return src, nil
+	}
+	cred, err := credential(p)
+	if err != nil {
+		return nil, err
+	}
+	client, err := secrets.NewKeyVaultClient(cfg.Azure.KeyVaultURL, cred, p.KeyVaultTransport)
+	if err != nil {
+		return nil, err
+	}
+	kv := secrets.NewKeyVault(client, secrets.KeyVaultOptions{
+		Names: secretNames(cfg), Refresh: cfg.Azure.SecretsRefresh, Logger: p.Logger, Now: p.Now,
+	})
+	b.readiness.add(func() (bool, string) {
+		if kv.Ready() {
+			return true, ""
+		}
+		return false, fmt.Sprintf("loading %d secret(s) from Key Vault", len(kv.Missing()))
+	})
+	b.background = append(b.background, func(ctx context.Context) {
+		if err := kv.Load(ctx); err != nil && ctx.Err() == nil {
+			p.Logger.Error("loading secrets from Key Vault failed; retrying", "err", err)
+		}
+		kv.Run(ctx)
+	})
+	return kv, nil
+}
+
+func credential(p Parts) (azcore.TokenCredential, error) {
+	if p.Credential != nil {
+		return p.Credential, nil
+	}
+	return secrets.NewAzureCredential(p.Config.Azure.ManagedIdentityClientID)
+}
+
+// recordStore picks the single-use store: memory for one instance, Blob Storage for many.
+func (b *Bridge) recordStore(p Parts) (store.Store, error) {
+	if p.Store != nil {
+		return p.Store, nil
+	}
+	if p.Config.Azure.Store == "memory" {
+		return store.NewMemory(p.Now), nil
+	}
+	var cred azcore.TokenCredential
+	if _, isConnString := p.Lookup("AzureWebJobsStorage"); !isConnString {
+		c, err := credential(p)
+		if err != nil {
+			return nil, err
+		}
+		cred = c
+	}
+	client, err := store.NewBlobClient(p.Lookup, cred)
+	if err != nil {
+		return nil, fmt.Errorf("blob store: %w", err)
+	}
+	blobs := store.NewBlob(client, p.Config.Azure.StoreContainer, store.BlobOptions{Now: p.Now})
+	prepared := &flag{}
+	b.readiness.add(func() (bool, string) {
+		if prepared.get() {
+			return true, ""
+		}
+		return false, "preparing the storage container"
+	})
+	b.background = append(b.background, func(ctx context.Context) {
+		retryUntil(ctx, p.Logger, "preparing the storage container", func() error { return blobs.EnsureContainer(ctx) })
+		prepared.set()
+	})
+	return blobs, nil
 }
 
 func claimsTranslator(extra string) (*claims.Translator, error) {
@@ -89,11 +237,14 @@ func claimsTranslator(extra string) (*claims.Translator, error) {
 // generates a throwaway one when that is allowed and none is configured.
 func keySource(ctx context.Context, cfg *config.Config, src secrets.Source, log *slog.Logger) (keys.Source, error) {
 	fromSecret := &keys.FromSecret{Secrets: src, Name: cfg.SigningKeysSecret, Logger: log}
+	if !cfg.AllowEphemeralKeys {
+		return fromSecret, nil
+	}
 	_, err := fromSecret.Current(ctx)
 	switch {
 	case err == nil:
 		return fromSecret, nil
-	case errors.Is(err, secrets.ErrNotFound) && cfg.AllowEphemeralKeys:
+	case errors.Is(err, secrets.ErrNotFound):
 		set, err := keys.Generate()
 		if err != nil {
 			return nil, err

@@ -41,6 +41,25 @@ type Config struct {
 	// configured: right for local runs, wrong for any deployment B2C trusts.
 	AllowEphemeralKeys bool
 	LogLevel           string
+
+	Azure Azure
+}
+
+// Azure is where the bridge keeps what every instance must share.
+type Azure struct {
+	// KeyVaultURL, when set, is where secrets are read (with the managed identity); otherwise
+	// they are settings.
+	KeyVaultURL string
+	// SecretsRefresh is how often Key Vault is read again, so rotated secrets are picked up.
+	SecretsRefresh time.Duration
+	// ManagedIdentityClientID names a user-assigned identity (AZURE_CLIENT_ID).
+	ManagedIdentityClientID string
+	// Store is "memory" (one instance) or "blob" (shared through AzureWebJobsStorage).
+	Store          string
+	StoreContainer string
+	// VerificationRecords turns on keeping one record per completed verification.
+	VerificationRecords   bool
+	VerificationContainer string
 }
 
 // IDme is the upstream ID.me application.
@@ -83,6 +102,31 @@ func Load(lookup Lookup) (*Config, error) {
 		ClaimMappings:      r.str("BRIDGE_CLAIM_MAPPINGS", ""),
 		AllowEphemeralKeys: r.boolean("BRIDGE_ALLOW_EPHEMERAL_KEYS", false),
 		LogLevel:           r.str("BRIDGE_LOG_LEVEL", "info"),
+		Azure: Azure{
+			KeyVaultURL:             r.str("BRIDGE_KEY_VAULT_URL", ""),
+			SecretsRefresh:          r.duration("BRIDGE_SECRETS_REFRESH", 5*time.Minute),
+			ManagedIdentityClientID: r.str("AZURE_CLIENT_ID", ""),
+			Store:                   r.str("BRIDGE_STORE", ""),
+			StoreContainer:          r.str("BRIDGE_STORE_CONTAINER", "idme-bridge"),
+			VerificationRecords:     r.boolean("BRIDGE_VERIFICATION_RECORDS", false),
+			VerificationContainer:   r.str("BRIDGE_VERIFICATION_CONTAINER", "idme-verifications"),
+		},
+	}
+	if c.Azure.Store == "" {
+		// Codes must be single-use across instances: anything but a local run shares them.
+		c.Azure.Store = "blob"
+		if u, err := url.Parse(c.Issuer); err == nil && IsLoopbackHost(u.Hostname()) {
+			c.Azure.Store = "memory"
+		}
+	}
+	if c.Azure.Store != "memory" && c.Azure.Store != "blob" {
+		r.fail("BRIDGE_STORE must be memory or blob, not %q", c.Azure.Store)
+	}
+	if c.Azure.KeyVaultURL != "" {
+		r.checkURL("BRIDGE_KEY_VAULT_URL", c.Azure.KeyVaultURL)
+	}
+	if c.Azure.SecretsRefresh < time.Second {
+		r.fail("BRIDGE_SECRETS_REFRESH must be at least 1s")
 	}
 	if raw := r.str("BRIDGE_CLIENTS", ""); raw == "" {
 		r.fail("BRIDGE_CLIENTS is required: a JSON array of the relying parties allowed to sign in")

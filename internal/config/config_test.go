@@ -37,6 +37,9 @@ func TestLoadDefaults(t *testing.T) {
 	if !ok || cl.SecretName != "b2c-client-secret" || cl.DefaultResponseMode != "form_post" {
 		t.Errorf("Client(b2c) = %+v, %v", cl, ok)
 	}
+	if c.Azure.Store != "blob" || c.Azure.SecretsRefresh != 5*time.Minute || c.Azure.StoreContainer != "idme-bridge" {
+		t.Errorf("Azure defaults = %+v", c.Azure)
+	}
 	if _, ok := c.Client("other"); ok {
 		t.Error("Client(other) found")
 	}
@@ -58,6 +61,9 @@ func TestLoadRejects(t *testing.T) {
 		{"negative ttl", "BRIDGE_TOKEN_TTL", "-1s", "positive"},
 		{"bad port", "FUNCTIONS_CUSTOMHANDLER_PORT", "http", "whole number"},
 		{"bad bool", "BRIDGE_ALLOW_EPHEMERAL_KEYS", "perhaps", "true or false"},
+		{"bad store", "BRIDGE_STORE", "redis", "memory or blob"},
+		{"http vault", "BRIDGE_KEY_VAULT_URL", "http://vault.example", "https"},
+		{"tiny refresh", "BRIDGE_SECRETS_REFRESH", "10ms", "at least 1s"},
 		{"no clients", "BRIDGE_CLIENTS", "", "BRIDGE_CLIENTS is required"},
 		{"clients not json", "BRIDGE_CLIENTS", "{", "JSON array"},
 		{"unknown field", "BRIDGE_CLIENTS", `[{"client_id":"a","secretName":"x"}]`, "unknown field"},
