@@ -23,6 +23,7 @@ import (
 	"idmebridge/internal/config"
 	"idmebridge/internal/idmesim"
 	"idmebridge/internal/secrets"
+	"idmebridge/internal/secrets/vaulttest"
 )
 
 // The relying party the tests play: a B2C tenant.
@@ -48,6 +49,13 @@ type world struct {
 	clock   *testClock
 	// idmeTokenCalls counts code exchanges the bridge made at the simulator.
 	idmeTokenCalls *atomic.Int32
+	// route picks the instance that serves the next request (-1: round robin).
+	route    atomic.Int32
+	requests atomic.Int64
+	// Set on Azure worlds.
+	vault     *vaulttest.Vault
+	blobs     *cutProxy
+	instances []*Bridge
 }
 
 // testClock is the bridge's clock, which a test can move forward.
@@ -68,7 +76,21 @@ func (c *testClock) Advance(d time.Duration) {
 	c.offset += d
 }
 
-type worldOption func(env map[string]string)
+// worldSetup says how to build a world; options change it.
+type worldSetup struct {
+	env map[string]string
+	// azure: secrets in a (fake) Key Vault and records in Blob Storage (Azurite), shared by
+	// `instances` bridges behind one issuer, as on Azure Functions.
+	azure     bool
+	instances int
+}
+
+type worldOption func(*worldSetup)
+
+// onAzure runs n bridge instances against Key Vault and Blob Storage.
+func onAzure(n int) worldOption {
+	return func(s *worldSetup) { s.azure, s.instances = true, n }
+}
 
 func newWorld(t testing.TB, opts ...worldOption) *world {
 	t.Helper()
@@ -92,30 +114,41 @@ func newWorld(t testing.TB, opts ...worldOption) *world {
 	sim.Start()
 	t.Cleanup(sim.Close)
 
-	env := map[string]string{
-		"BRIDGE_ISSUER":  issuer,
-		"IDME_CLIENT_ID": idmeClientID,
-		"IDME_BASE_URL":  sim.URL,
-		"IDME_TIMEOUT":   "5s",
-		"BRIDGE_CLIENTS": fmt.Sprintf(`[{"client_id":%q,"secret_name":"rp-secret","redirect_uris":[%q],"post_logout_redirect_uris":[%q],"idme_scopes":["military","student","teacher","responder",%q],"default_idme_scopes":["military"]},
+	setup := worldSetup{env: map[string]string{
+		"BRIDGE_ISSUER":   issuer,
+		"IDME_CLIENT_ID":  idmeClientID,
+		"IDME_BASE_URL":   sim.URL,
+		"IDME_TIMEOUT":    "5s",
+		"BRIDGE_CLIENTS":  fmt.Sprintf(`[{"client_id":%q,"secret_name":"rp-secret","redirect_uris":[%q],"post_logout_redirect_uris":[%q],"idme_scopes":["military","student","teacher","responder",%q],"default_idme_scopes":["military"]},
 			{"client_id":"other-client","secret_name":"other-secret","redirect_uris":[%q],"idme_scopes":["military"],"default_idme_scopes":["military"],"default_response_mode":"form_post"}]`, rpClientID, rpRedirectURI, rpLogoutURI, ial2Scope, rpRedirectURI),
 		"BRIDGE_CODE_TTL": "1m",
-	}
+	}, instances: 1}
 	for _, o := range opts {
-		o(env)
+		o(&setup)
 	}
-	cfg, err := config.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := secrets.Map{"rp-secret": rpClientSecret, "other-secret": "other-secret-value", "idme-client-secret": idmeSecret,
+	secretValues := map[string]string{"rp-secret": rpClientSecret, "other-secret": "other-secret-value", "idme-client-secret": idmeSecret,
 		"bridge-state-key": "q1KMkq9E8XbB3fJ2+eUQ5cTnxv5QnqX0lJf1ZyWkzX8=", "bridge-signing-keys": testKeySet(t)}
 	clock := &testClock{}
-	h, err := Build(context.Background(), Parts{Config: cfg, Secrets: src, Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
+	w := &world{t: t, bridge: bridge, sim: sim, issuer: issuer, clock: clock, idmeTokenCalls: tokenCalls}
+	var handlers []http.Handler
+	if setup.azure {
+		handlers = w.startAzureInstances(setup, secretValues)
+	} else {
+		cfg := loadConfig(t, setup.env)
+		h, err := Build(t.Context(), Parts{Config: cfg, Secrets: secrets.Map(secretValues), Now: clock.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		handlers = []http.Handler{h}
 	}
-	bridge.Config.Handler = h
+	w.route.Store(-1)
+	bridge.Config.Handler = http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		i := int(w.route.Load())
+		if i < 0 { // round robin, like a load balancer with no affinity
+			i = int(w.requests.Add(1)) % len(handlers)
+		}
+		handlers[i].ServeHTTP(rw, r)
+	})
 	bridge.StartTLS()
 	t.Cleanup(bridge.Close)
 
@@ -129,14 +162,22 @@ func newWorld(t testing.TB, opts ...worldOption) *world {
 	}
 	rpHTTP := bridge.Client()
 	rpHTTP.Timeout = 10 * time.Second
-	return &world{
-		t: t, bridge: bridge, sim: sim, issuer: issuer, browser: browser, clock: clock, idmeTokenCalls: tokenCalls,
-		rpCtx: oidc.ClientContext(context.Background(), rpHTTP),
-		rp: oauth2.Config{
-			ClientID: rpClientID, ClientSecret: rpClientSecret, RedirectURL: rpRedirectURI,
-			Endpoint: oauth2.Endpoint{AuthURL: issuer + "/authorize", TokenURL: issuer + "/token", AuthStyle: oauth2.AuthStyleInParams},
-		},
+	w.browser = browser
+	w.rpCtx = oidc.ClientContext(context.Background(), rpHTTP)
+	w.rp = oauth2.Config{
+		ClientID: rpClientID, ClientSecret: rpClientSecret, RedirectURL: rpRedirectURI,
+		Endpoint: oauth2.Endpoint{AuthURL: issuer + "/authorize", TokenURL: issuer + "/token", AuthStyle: oauth2.AuthStyleInParams},
 	}
+	return w
+}
+
+func loadConfig(t testing.TB, env map[string]string) *config.Config {
+	t.Helper()
+	cfg, err := config.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }
 
 func testKeySet(t testing.TB) string {
