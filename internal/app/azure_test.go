@@ -82,7 +82,7 @@ func TestKeyVaultDownAtStart(t *testing.T) {
 	b, err := New(t.Context(), Parts{
 		Config: loadConfig(t, map[string]string{
 			"BRIDGE_ISSUER": w.issuer, "IDME_CLIENT_ID": idmeClientID, "IDME_BASE_URL": w.sim.URL,
-			"BRIDGE_CLIENTS": `[{"client_id":"b2c-contoso","secret_name":"rp-secret","redirect_uris":["` + rpRedirectURI + `"],"idme_scopes":["military"]}]`,
+			"BRIDGE_CLIENTS":       `[{"client_id":"b2c-contoso","secret_name":"rp-secret","redirect_uris":["` + rpRedirectURI + `"],"idme_scopes":["military"]}]`,
 			"BRIDGE_KEY_VAULT_URL": "https://fake-vault.vault.azure.net/", "BRIDGE_STORE": "memory",
 		}),
 		Credential: vaulttest.Credential(), KeyVaultTransport: w.vault.Transport(),
