@@ -11,6 +11,8 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/bloberror"
 
 	"idmebridge/internal/claims"
 	"idmebridge/internal/config"
@@ -20,6 +22,7 @@ import (
 	"idmebridge/internal/seal"
 	"idmebridge/internal/secrets"
 	"idmebridge/internal/store"
+	"idmebridge/internal/verification"
 )
 
 // Parts are the external pieces a bridge is built from. Only Config is required; the rest
@@ -48,6 +51,7 @@ type Bridge struct {
 	handler    http.Handler
 	readiness  *readiness
 	background []func(ctx context.Context)
+	blobs      *azblob.Client
 }
 
 // Handler serves every endpoint; until the bridge is ready it answers 503 (but /healthz).
@@ -96,6 +100,10 @@ func New(ctx context.Context, p Parts) (*Bridge, error) {
 	if err != nil {
 		return nil, err
 	}
+	verifications, err := b.verificationWriter(p)
+	if err != nil {
+		return nil, err
+	}
 	keySource, err := keySource(ctx, cfg, src, log)
 	if err != nil {
 		return nil, err
@@ -120,10 +128,14 @@ func New(ctx context.Context, p Parts) (*Bridge, error) {
 	if err != nil {
 		return nil, err
 	}
-	prov, err := provider.New(provider.Options{
+	opts := provider.Options{
 		Config: cfg, Secrets: src, Keys: keySource, IDme: idmeClient,
 		Store: st, Claims: translator, Logger: log, Now: p.Now,
-	})
+	}
+	if verifications != nil { // not a typed nil in the interface
+		opts.Verifications = verifications
+	}
+	prov, err := provider.New(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -194,15 +206,7 @@ func (b *Bridge) recordStore(p Parts) (store.Store, error) {
 	if p.Config.Azure.Store == "memory" {
 		return store.NewMemory(p.Now), nil
 	}
-	var cred azcore.TokenCredential
-	if _, isConnString := p.Lookup("AzureWebJobsStorage"); !isConnString {
-		c, err := credential(p)
-		if err != nil {
-			return nil, err
-		}
-		cred = c
-	}
-	client, err := store.NewBlobClient(p.Lookup, cred)
+	client, err := b.blobClient(p)
 	if err != nil {
 		return nil, fmt.Errorf("blob store: %w", err)
 	}
@@ -219,6 +223,58 @@ func (b *Bridge) recordStore(p Parts) (store.Store, error) {
 		prepared.set()
 	})
 	return blobs, nil
+}
+
+// blobClient is the one Blob Storage client, on the Functions host's storage connection.
+func (b *Bridge) blobClient(p Parts) (*azblob.Client, error) {
+	if b.blobs != nil {
+		return b.blobs, nil
+	}
+	var cred azcore.TokenCredential
+	if _, isConnString := p.Lookup("AzureWebJobsStorage"); !isConnString {
+		c, err := credential(p)
+		if err != nil {
+			return nil, err
+		}
+		cred = c
+	}
+	client, err := store.NewBlobClient(p.Lookup, cred)
+	if err != nil {
+		return nil, err
+	}
+	b.blobs = client
+	return client, nil
+}
+
+// verificationWriter keeps a record of each completed verification in Blob Storage, when
+// the settings ask for it.
+func (b *Bridge) verificationWriter(p Parts) (*verification.Writer, error) {
+	cfg := p.Config.Azure
+	if !cfg.VerificationRecords {
+		return nil, nil
+	}
+	client, err := b.blobClient(p)
+	if err != nil {
+		return nil, fmt.Errorf("verification records: %w", err)
+	}
+	put := func(ctx context.Context, name string, body []byte) error {
+		_, err := client.UploadBuffer(ctx, cfg.VerificationContainer, name, body, nil)
+		return err
+	}
+	w := verification.NewWriter(put, verification.Options{Include: cfg.VerificationInclude, Logger: p.Logger})
+	b.background = append(b.background, func(ctx context.Context) {
+		retryUntil(ctx, p.Logger, "preparing the verification container", func() error {
+			cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			_, err := client.CreateContainer(cctx, cfg.VerificationContainer, nil)
+			if bloberror.HasCode(err, bloberror.ContainerAlreadyExists) {
+				return nil
+			}
+			return err
+		})
+		w.Run(ctx)
+	})
+	return w, nil
 }
 
 func claimsTranslator(extra string) (*claims.Translator, error) {

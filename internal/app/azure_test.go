@@ -228,3 +228,44 @@ func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestVerificationRecords: with records on, a completed verification leaves one record in Blob
+// Storage, without the full birth date.
+func TestVerificationRecords(t *testing.T) {
+	w := newWorld(t, func(s *worldSetup) { s.env["BRIDGE_VERIFICATION_RECORDS"] = "true" }, onAzure(1))
+	got := w.signIn(w.authorizeURL("openid "+ial2Scope, "s", "n"), "ial2")
+	if got.params.Get("code") == "" {
+		t.Fatalf("sign-in: %v", got.params)
+	}
+	client, err := w.instances[0].blobClient(Parts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	waitFor(t, 5*time.Second, "a verification record", func() bool {
+		names = nil
+		pager := client.NewListBlobsFlatPager("idme-verifications", nil)
+		for pager.More() {
+			page, err := pager.NextPage(t.Context())
+			if err != nil {
+				return false
+			}
+			for _, b := range page.Segment.BlobItems {
+				names = append(names, *b.Name)
+			}
+		}
+		return len(names) == 1
+	})
+	if !strings.HasPrefix(names[0], "6b5a4c3d2e1f4a0b9c8d7e6f5a4b3c2d/") {
+		t.Fatalf("record name %q is not under the ID.me uuid", names[0])
+	}
+	resp, err := client.DownloadStream(t.Context(), "idme-verifications", names[0], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `"groups":["identity"]`) || strings.Contains(string(body), "1985-03-14") {
+		t.Fatalf("record = %s", body)
+	}
+}

@@ -60,6 +60,8 @@ type Azure struct {
 	// VerificationRecords turns on keeping one record per completed verification.
 	VerificationRecords   bool
 	VerificationContainer string
+	// VerificationInclude names sensitive claims (birthdate, SSN-like) to keep in records.
+	VerificationInclude []string
 }
 
 // IDme is the upstream ID.me application.
@@ -110,6 +112,7 @@ func Load(lookup Lookup) (*Config, error) {
 			StoreContainer:          r.str("BRIDGE_STORE_CONTAINER", "idme-bridge"),
 			VerificationRecords:     r.boolean("BRIDGE_VERIFICATION_RECORDS", false),
 			VerificationContainer:   r.str("BRIDGE_VERIFICATION_CONTAINER", "idme-verifications"),
+			VerificationInclude:     strings.FieldsFunc(r.str("BRIDGE_VERIFICATION_INCLUDE", ""), func(c rune) bool { return c == ',' || c == ' ' }),
 		},
 	}
 	if c.Azure.Store == "" {

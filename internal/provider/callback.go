@@ -95,6 +95,9 @@ func (p *Provider) callback(w http.ResponseWriter, r *http.Request) {
 		p.redirectError(w, r, to, "temporarily_unavailable", "the sign-in could not be recorded; try again")
 		return
 	}
+	if p.records != nil {
+		p.records.Submit(s.ClientID, result, p.now())
+	}
 	groups, _ := result["idme_groups"].([]string)
 	p.log.Info("sign-in completed", "client_id", s.ClientID, "verified_groups", len(groups))
 	p.redirect(w, r, to, map[string]string{"code": code})

@@ -43,6 +43,11 @@ type Options struct {
 	Claims  *claims.Translator
 	Logger  *slog.Logger
 	Now     func() time.Time
+	// Verifications, when set, is told of every completed verification (kept off the
+	// sign-in path by the implementation).
+	Verifications interface {
+		Submit(clientID string, claims map[string]any, at time.Time)
+	}
 }
 
 // Provider serves the OIDC endpoints. It is safe for concurrent use.
@@ -55,6 +60,9 @@ type Provider struct {
 	claims  *claims.Translator
 	log     *slog.Logger
 	now     func() time.Time
+	records interface {
+		Submit(clientID string, claims map[string]any, at time.Time)
+	}
 
 	sealerMu  sync.Mutex
 	sealerKey string
@@ -74,7 +82,7 @@ func New(o Options) (*Provider, error) {
 	}
 	return &Provider{
 		cfg: o.Config, secrets: o.Secrets, keys: o.Keys, idme: o.IDme, store: o.Store,
-		claims: o.Claims, log: o.Logger, now: o.Now,
+		claims: o.Claims, log: o.Logger, now: o.Now, records: o.Verifications,
 	}, nil
 }
 
