@@ -1,0 +1,90 @@
+package main
+
+import (
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestColdStartProcess measures what the Functions host waits for: from starting the handler
+// process to its first 200 from discovery, with secrets from settings. It runs once in CI (a
+// smoke check against the host's 30 s start window); for the median of several runs:
+//
+//	COLDSTART_RUNS=9 go test -run TestColdStartProcess -v ./function
+func TestColdStartProcess(t *testing.T) {
+	runs := 1
+	if n, err := strconv.Atoi(os.Getenv("COLDSTART_RUNS")); err == nil && n > 0 {
+		runs = n
+	}
+	bin := filepath.Join(t.TempDir(), "handler")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	secrets := []string{"BRIDGE_SIGNING_KEYS=" + mustRun(t, bin, "keys", "new"), "BRIDGE_STATE_KEY=" + mustRun(t, bin, "keys", "state")}
+	var times []time.Duration
+	for range runs {
+		times = append(times, startOnce(t, bin, secrets))
+	}
+	slices.Sort(times)
+	t.Logf("cold start over %d run(s): median %s, min %s, max %s", runs, times[len(times)/2], times[0], times[len(times)-1])
+	if times[len(times)/2] > 5*time.Second {
+		t.Fatalf("median cold start %s: too close to the host's 30 s window", times[len(times)/2])
+	}
+}
+
+func startOnce(t *testing.T, bin string, secrets []string) time.Duration {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	cmd := exec.Command(bin)
+	cmd.Env = append(secrets,
+		"FUNCTIONS_CUSTOMHANDLER_PORT=" + port,
+		"BRIDGE_ISSUER=https://bridge.example.com",
+		"IDME_CLIENT_ID=idme-app", "IDME_CLIENT_SECRET=s", "B2C_SECRET=t",
+		"BRIDGE_STORE=memory",
+		`BRIDGE_CLIENTS=[{"client_id":"b2c","secret_name":"b2c-secret","redirect_uris":["https://contoso.b2clogin.com/contoso.onmicrosoft.com/oauth2/authresp"],"idme_scopes":["military"]}]`,
+	)
+	client := &http.Client{Timeout: time.Second}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+	}()
+	for time.Since(start) < 30*time.Second {
+		resp, err := client.Get("http://127.0.0.1:" + port + "/.well-known/openid-configuration")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return time.Since(start)
+			}
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	t.Fatal("no 200 from discovery within 30s")
+	return 0
+}
+
+func mustRun(t *testing.T, bin string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(bin, args...).Output()
+	if err != nil {
+		t.Fatalf("%v: %v", args, err)
+	}
+	return string(out)
+}
