@@ -51,7 +51,7 @@ func startOnce(t *testing.T, bin string, secrets []string) time.Duration {
 	ln.Close()
 	cmd := exec.Command(bin)
 	cmd.Env = append(secrets,
-		"FUNCTIONS_CUSTOMHANDLER_PORT=" + port,
+		"FUNCTIONS_CUSTOMHANDLER_PORT="+port,
 		"BRIDGE_ISSUER=https://bridge.example.com",
 		"IDME_CLIENT_ID=idme-app", "IDME_CLIENT_SECRET=s", "B2C_SECRET=t",
 		"BRIDGE_STORE=memory",
