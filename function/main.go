@@ -71,15 +71,27 @@ func serve(ctx context.Context, stderr io.Writer) error {
 		return err
 	}
 	log := app.NewLogger(stderr, cfg.LogLevel)
-	bridge, err := app.New(ctx, app.Parts{Config: cfg, Lookup: os.LookupEnv, Logger: log})
+	// Background work (secret refresh, record writing) outlives the HTTP server, so requests
+	// finishing during shutdown can still hand it work, which it then completes.
+	background, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBackground()
+	bridge, err := app.New(background, app.Parts{Config: cfg, Lookup: os.LookupEnv, Logger: log})
 	if err != nil {
 		return err
 	}
-	go bridge.Run(ctx)
+	backgroundDone := make(chan struct{})
+	go func() { bridge.Run(background); close(backgroundDone) }()
 	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.ListenHost, strconv.Itoa(cfg.Port)))
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	log.Info("bridge listening", "addr", ln.Addr().String(), "issuer", cfg.Issuer)
-	return app.Serve(ctx, ln, bridge.Handler(), log)
+	serveErr := app.Serve(ctx, ln, bridge.Handler(), log)
+	stopBackground()
+	select {
+	case <-backgroundDone:
+	case <-time.After(15 * time.Second):
+		log.Warn("background work did not finish within 15s of shutdown")
+	}
+	return serveErr
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -139,6 +140,7 @@ func New(ctx context.Context, p Parts) (*Bridge, error) {
 	if err != nil {
 		return nil, err
 	}
+	b.readiness.add(func() (bool, string) { return prov.Ready(context.Background()) })
 	b.handler = prov.Handler()
 	return b, nil
 }
@@ -231,12 +233,21 @@ func (b *Bridge) blobClient(p Parts) (*azblob.Client, error) {
 		return b.blobs, nil
 	}
 	var cred azcore.TokenCredential
-	if _, isConnString := p.Lookup("AzureWebJobsStorage"); !isConnString {
-		c, err := credential(p)
+	if conn, _ := p.Lookup("AzureWebJobsStorage"); strings.TrimSpace(conn) == "" {
+		// Identity-based: the host's own convention names a user-assigned identity in
+		// AzureWebJobsStorage__clientId.
+		id, _ := p.Lookup("AzureWebJobsStorage__clientId")
+		var err error
+		if p.Credential != nil {
+			cred = p.Credential
+		} else if strings.TrimSpace(id) != "" {
+			cred, err = secrets.NewAzureCredential(strings.TrimSpace(id))
+		} else {
+			cred, err = credential(p)
+		}
 		if err != nil {
 			return nil, err
 		}
-		cred = c
 	}
 	client, err := store.NewBlobClient(p.Lookup, cred)
 	if err != nil {

@@ -170,7 +170,7 @@ func TestRotationThroughKeyVault(t *testing.T) {
 	oldToken := tok.Extra("id_token").(string)
 
 	lead := 48 * time.Hour
-	next, newKid, err := keys.AddKey([]byte(testKeySet(t)), w.clock.Now().Add(lead))
+	next, newKid, err := keys.AddKey([]byte(testKeySet(t)), w.clock.Now().Add(lead), w.clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,5 +267,55 @@ func TestVerificationRecords(t *testing.T) {
 	resp.Body.Close()
 	if !strings.Contains(string(body), `"groups":["identity"]`) || strings.Contains(string(body), "1985-03-14") {
 		t.Fatalf("record = %s", body)
+	}
+}
+
+// TestDeletedSecretStopsServing: deleting a client secret in Key Vault (how a leaked one is
+// revoked) makes the bridge refuse that secret after the next refresh.
+func TestDeletedSecretStopsServing(t *testing.T) {
+	w := newWorld(t, onAzure(1))
+	if _, err := w.redeem(w.codeFor("veteran")); err != nil {
+		t.Fatal(err)
+	}
+	code := w.codeFor("veteran")
+	w.vault.Delete("rp-secret")
+	waitFor(t, 5*time.Second, "the deleted secret to stop working", func() bool {
+		status, _ := w.postForm("/token", url.Values{"grant_type": {"authorization_code"}, "code": {"probe"}, "redirect_uri": {rpRedirectURI},
+			"client_id": {rpClientID}, "client_secret": {rpClientSecret}}, "", "")
+		return status == http.StatusServiceUnavailable
+	})
+	if _, err := w.redeem(code); err == nil {
+		t.Fatal("a token was issued to a client whose secret was deleted")
+	}
+}
+
+// TestNoSignerDoesNotBurnCodes: when the key set in force cannot sign (here: its only key
+// starts tomorrow), the token endpoint refuses with 503 before it marks the code used, so the
+// client's retry succeeds once a usable set is back.
+func TestNoSignerDoesNotBurnCodes(t *testing.T) {
+	w := newWorld(t, onAzure(1))
+	code := w.codeFor("veteran")
+	later, _, err := keys.AddKey([]byte(testKeySet(t)), w.clock.Now().Add(24*time.Hour), w.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rs struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
+	_ = json.Unmarshal(later, &rs)
+	onlyLater, _ := json.Marshal(map[string]any{"keys": rs.Keys[1:]})
+	oldSet, _ := keys.Parse([]byte(testKeySet(t)))
+	oldKid := oldSet.Keys()[0].KeyID
+	w.vault.Set("bridge-signing-keys", string(onlyLater))
+	waitFor(t, 5*time.Second, "the unusable key set to be in force", func() bool { return !strings.Contains(w.jwks(), oldKid) })
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {rpRedirectURI},
+		"client_id": {rpClientID}, "client_secret": {rpClientSecret}}
+	if status, body := w.postForm("/token", form, "", ""); status != http.StatusServiceUnavailable {
+		t.Fatalf("token with no usable signer: %d %s", status, body)
+	}
+	w.vault.Set("bridge-signing-keys", testKeySet(t))
+	waitFor(t, 5*time.Second, "the usable key set to be back", func() bool { return strings.Contains(w.jwks(), oldKid) })
+	if status, body := w.postForm("/token", form, "", ""); status != http.StatusOK {
+		t.Fatalf("retry after the key set came back: %d %s", status, body)
 	}
 }

@@ -27,7 +27,7 @@ func TestColdStartKeyVault(t *testing.T) {
 		"bridge-signing-keys": testKeySet(t),
 	})
 	cfg := loadConfig(t, map[string]string{
-		"BRIDGE_ISSUER": "https://bridge.example.com", "IDME_CLIENT_ID": "idme-app",
+		"BRIDGE_ISSUER": "http://localhost:7071", "IDME_CLIENT_ID": "idme-app",
 		"BRIDGE_CLIENTS":       `[{"client_id":"b2c","secret_name":"rp-secret","redirect_uris":["` + rpRedirectURI + `"],"idme_scopes":["military"]}]`,
 		"BRIDGE_KEY_VAULT_URL": vaulttest.URL, "BRIDGE_STORE": "memory",
 	})

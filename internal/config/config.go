@@ -127,6 +127,16 @@ func Load(lookup Lookup) (*Config, error) {
 	}
 	if c.Azure.KeyVaultURL != "" {
 		r.checkURL("BRIDGE_KEY_VAULT_URL", c.Azure.KeyVaultURL)
+		if c.AllowEphemeralKeys {
+			r.fail("BRIDGE_ALLOW_EPHEMERAL_KEYS cannot be combined with BRIDGE_KEY_VAULT_URL")
+		}
+	}
+	if u, err := url.Parse(c.Issuer); c.Azure.Store == "memory" && err == nil && u.Host != "" && !IsLoopbackHost(u.Hostname()) {
+		r.fail("BRIDGE_STORE=memory is for local runs: codes must be single-use across every instance, so use blob")
+	}
+	if c.TokenTTL > 12*time.Hour || c.StateTTL > 2*time.Hour {
+		// Records live in storage with a one-day lifecycle rule: stay well inside it.
+		r.fail("BRIDGE_TOKEN_TTL must be at most 12h and BRIDGE_STATE_TTL at most 2h")
 	}
 	if c.Azure.SecretsRefresh < time.Second {
 		r.fail("BRIDGE_SECRETS_REFRESH must be at least 1s")

@@ -62,6 +62,8 @@ func TestLoadRejects(t *testing.T) {
 		{"bad port", "FUNCTIONS_CUSTOMHANDLER_PORT", "http", "whole number"},
 		{"bad bool", "BRIDGE_ALLOW_EPHEMERAL_KEYS", "perhaps", "true or false"},
 		{"bad store", "BRIDGE_STORE", "redis", "memory or blob"},
+		{"memory store in public", "BRIDGE_STORE", "memory", "local runs"},
+		{"long token", "BRIDGE_TOKEN_TTL", "24h", "at most 12h"},
 		{"http vault", "BRIDGE_KEY_VAULT_URL", "http://vault.example", "https"},
 		{"tiny refresh", "BRIDGE_SECRETS_REFRESH", "10ms", "at least 1s"},
 		{"no clients", "BRIDGE_CLIENTS", "", "BRIDGE_CLIENTS is required"},

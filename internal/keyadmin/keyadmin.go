@@ -30,6 +30,13 @@ add, retire, prune and show read the current set from stdin (or --in FILE);
 add, retire and prune print the new set: store it as the secret's new version.
 `
 
+// Floors that keep a rotation safe: a new key must reach every instance (secrets refresh) and
+// every relying party's JWKS cache before it signs, and a retired key must outlive its tokens.
+const (
+	minLead  = time.Hour
+	minAfter = 15 * time.Minute
+)
+
 // Run executes one keys command.
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer, now time.Time) error {
 	if len(args) == 0 {
@@ -64,7 +71,10 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer, now time.Time
 		if err != nil {
 			return err
 		}
-		out, newKid, err := keys.AddKey(data, now.Add(*lead))
+		if *lead < minLead {
+			return fmt.Errorf("keys add: --lead %s is shorter than %s: instances and relying parties must see the key before it signs", *lead, minLead)
+		}
+		out, newKid, err := keys.AddKey(data, now.Add(*lead), now)
 		if err == nil {
 			fmt.Fprintf(stderr, "added %s, signing from %s\n", newKid, now.Add(*lead).UTC().Format(time.RFC3339))
 		}
@@ -76,6 +86,9 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer, now time.Time
 		data, err := read()
 		if err != nil {
 			return err
+		}
+		if *after < minAfter {
+			return fmt.Errorf("keys retire: --after %s is shorter than %s: tokens it signed must expire first", *after, minAfter)
 		}
 		out, err := keys.RetireKey(data, *kid, now.Add(*after), now)
 		return write(stdout, out, err)

@@ -22,21 +22,35 @@ type rawSet struct {
 	Keys []map[string]any `json:"keys"`
 }
 
-func decodeRaw(data []byte) (rawSet, error) {
+// decodeRaw reads a key set as JSON, refusing anything that is not a {"keys":[...]} set the
+// bridge itself reads the same way (a bare JWK would otherwise read as an empty set here).
+func decodeRaw(data []byte) (rawSet, *Set, error) {
+	set, err := Parse(data)
+	if err != nil {
+		return rawSet{}, nil, err
+	}
 	var rs rawSet
 	if err := json.Unmarshal(data, &rs); err != nil {
-		return rawSet{}, fmt.Errorf("parse signing key set: %w", err)
+		return rawSet{}, nil, fmt.Errorf("parse signing key set: %w", err)
 	}
-	return rs, nil
+	if len(rs.Keys) != len(set.entries) {
+		return rawSet{}, nil, errors.New(`signing key set must be a JWK set: {"keys":[...]}`)
+	}
+	return rs, set, nil
 }
 
-func (rs rawSet) encode() ([]byte, error) {
+// encode returns the set as JSON, refusing one the bridge could not sign with at now.
+func (rs rawSet) encode(now time.Time) ([]byte, error) {
 	out, err := json.MarshalIndent(rs, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encode key set: %w", err)
 	}
-	if _, err := Parse(out); err != nil { // never hand back a set the bridge would refuse
+	set, err := Parse(out)
+	if err != nil {
 		return nil, err
+	}
+	if set.SigningKeyID(now, 0) == "" {
+		return nil, fmt.Errorf("the new set would have no key that signs now: %w", ErrNoSigningKey)
 	}
 	return out, nil
 }
@@ -79,14 +93,14 @@ func NewPrivateSet() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return rawSet{Keys: []map[string]any{k}}.encode()
+	return rawSet{Keys: []map[string]any{k}}.encode(time.Now())
 }
 
 // AddKey adds a fresh key that starts signing at signsFrom. It is published from the moment
 // the new set is stored, so signsFrom should be at least as far off as relying parties may
 // cache the JWKS.
-func AddKey(data []byte, signsFrom time.Time) ([]byte, string, error) {
-	rs, err := decodeRaw(data)
+func AddKey(data []byte, signsFrom, now time.Time) ([]byte, string, error) {
+	rs, _, err := decodeRaw(data)
 	if err != nil {
 		return nil, "", err
 	}
@@ -96,7 +110,7 @@ func AddKey(data []byte, signsFrom time.Time) ([]byte, string, error) {
 	}
 	k[ParamSignsFrom] = signsFrom.Unix()
 	rs.Keys = append(rs.Keys, k)
-	out, err := rs.encode()
+	out, err := rs.encode(now)
 	return out, kid, err
 }
 
@@ -107,16 +121,12 @@ var ErrRetireSigner = errors.New("the key is signing now; add a newer key and wa
 // RetireKey stops publishing kid at publishedUntil, which must be after every token it signed
 // has expired. The key must not be the one signing at now.
 func RetireKey(data []byte, kid string, publishedUntil, now time.Time) ([]byte, error) {
-	current, err := Parse(data)
+	rs, current, err := decodeRaw(data)
 	if err != nil {
 		return nil, err
 	}
 	if current.SigningKeyID(now, 0) == kid {
 		return nil, fmt.Errorf("retire %s: %w", kid, ErrRetireSigner)
-	}
-	rs, err := decodeRaw(data)
-	if err != nil {
-		return nil, err
 	}
 	found := false
 	for _, k := range rs.Keys {
@@ -128,17 +138,13 @@ func RetireKey(data []byte, kid string, publishedUntil, now time.Time) ([]byte, 
 	if !found {
 		return nil, fmt.Errorf("retire: no key with kid %q", kid)
 	}
-	return rs.encode()
+	return rs.encode(now)
 }
 
 // PruneKeys removes keys that are no longer published at now. Their kids are never reused,
 // because a kid is the key's thumbprint.
 func PruneKeys(data []byte, now time.Time) ([]byte, []string, error) {
-	set, err := Parse(data)
-	if err != nil {
-		return nil, nil, err
-	}
-	rs, err := decodeRaw(data)
+	rs, set, err := decodeRaw(data)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -155,7 +161,7 @@ func PruneKeys(data []byte, now time.Time) ([]byte, []string, error) {
 		return nil, nil, errors.New("prune would remove every key")
 	}
 	rs.Keys = kept
-	out, err := rs.encode()
+	out, err := rs.encode(now)
 	return out, removed, err
 }
 

@@ -61,7 +61,7 @@ func TestRotation(t *testing.T) {
 	oldKid, oldToken := signAt(t, s1, t0, ttl)
 
 	lead := 72 * time.Hour
-	data, newKid, err := AddKey(data, t0.Add(lead))
+	data, newKid, err := AddKey(data, t0.Add(lead), t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,5 +191,24 @@ func TestFromSecretFollowsTheSecret(t *testing.T) {
 	}
 	if _, err := (&FromSecret{Secrets: secrets.Map{}, Name: "keys"}).Current(context.Background()); !errors.Is(err, secrets.ErrNotFound) {
 		t.Fatalf("missing secret: %v", err)
+	}
+}
+
+// TestEditsRefuseUnsafeSets: a bare JWK (not a set) is refused rather than read as empty, and
+// no edit may leave the set without a key that signs now.
+func TestEditsRefuseUnsafeSets(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	data, _ := NewPrivateSet()
+	var rs rawSet
+	_ = json.Unmarshal(data, &rs)
+	bare, _ := json.Marshal(rs.Keys[0])
+	if _, _, err := AddKey(bare, now.Add(time.Hour), now); err == nil {
+		t.Fatal("AddKey accepted a bare JWK and would have dropped the key in it")
+	}
+	// A set whose only key starts later cannot be produced by an edit.
+	rs.Keys[0][ParamSignsFrom] = now.Add(time.Hour).Unix()
+	later, _ := json.Marshal(rs)
+	if _, _, err := AddKey(later, now.Add(2*time.Hour), now); !errors.Is(err, ErrNoSigningKey) {
+		t.Fatalf("err = %v, want ErrNoSigningKey", err)
 	}
 }

@@ -42,7 +42,7 @@ func (f *FromSecret) Current(ctx context.Context) (*Set, error) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.set != nil && raw == f.raw {
+	if f.set != nil && (raw == f.raw || raw == f.badRaw) {
 		return f.set, nil
 	}
 	set, err := Parse([]byte(raw))

@@ -61,7 +61,7 @@ func (p *Provider) callback(w http.ResponseWriter, r *http.Request) {
 	}
 	// A state is good for one callback: a replayed or double-clicked callback must never make
 	// the bridge present an ID.me code twice (that revokes what the first one obtained).
-	switch err := p.store.Create(r.Context(), stateKey(params["state"]), nil, p.cfg.StateTTL); {
+	switch err := p.store.Create(r.Context(), stateKey(params["state"]), nil, p.cfg.StateTTL+maxClockSkew); {
 	case errors.Is(err, store.ErrExists):
 		p.redirectError(w, r, to, "access_denied", "this sign-in was already completed; start again")
 		return
@@ -85,7 +85,7 @@ func (p *Provider) callback(w http.ResponseWriter, r *http.Request) {
 		if errors.Is(err, claims.ErrNoSubject) {
 			code, desc = "server_error", "ID.me did not identify the user"
 		}
-		p.log.Warn("ID.me sign-in failed", "client_id", s.ClientID, "error", code, "err", err)
+		p.log.Warn("ID.me sign-in failed", "client_id", s.ClientID, "oauth_code", code, "err", err)
 		p.redirectError(w, r, to, code, desc)
 		return
 	}

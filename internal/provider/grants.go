@@ -24,6 +24,12 @@ type grant struct {
 	Expires       int64          `json:"exp,omitempty"` // access tokens only
 }
 
+// maxClockSkew pads the lifetime of the single-use ledgers: a record's expiry is set by the
+// clock of the instance that writes it, and the thing it guards (a code, a sealed state) by the
+// clock of another. Without the margin a fast clock on one instance could let a ledger entry
+// expire while what it guards is still accepted elsewhere.
+const maxClockSkew = 5 * time.Minute
+
 // Store keys. Codes and tokens are stored by hash, so the store never holds a usable one.
 func codeKey(code string) string       { return "code/" + digest(code) }
 func redeemedKey(code string) string   { return "redeemed/" + digest(code) }

@@ -86,6 +86,19 @@ func New(o Options) (*Provider, error) {
 	}, nil
 }
 
+// Ready reports whether the secrets the provider needs are usable: the state key parses and a
+// key may sign a token now.
+func (p *Provider) Ready(ctx context.Context) (bool, string) {
+	if _, err := p.stateSealer(ctx); err != nil {
+		return false, "the state key is not usable"
+	}
+	set, err := p.keys.Current(ctx)
+	if err != nil || set.SigningKeyID(p.now(), p.cfg.TokenTTL) == "" {
+		return false, "no signing key may sign now"
+	}
+	return true, ""
+}
+
 // CallbackURL is the one redirect URI to register at ID.me.
 func CallbackURL(issuer string) string { return issuer + PathCallback }
 

@@ -45,7 +45,7 @@ func (p *Provider) redirect(w http.ResponseWriter, r *http.Request, to returnTo,
 
 // redirectError reports an OAuth error to the relying party (RFC 6749 section 4.1.2.1).
 func (p *Provider) redirectError(w http.ResponseWriter, r *http.Request, to returnTo, code, description string) {
-	p.log.Info("sign-in error returned to relying party", "error", code, "description", description)
+	p.log.Info("sign-in refused, relying party told", "oauth_code", code, "description", description)
 	p.redirect(w, r, to, map[string]string{"error": code, "error_description": description})
 }
 

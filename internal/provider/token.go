@@ -31,7 +31,7 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 		if terr.basicScheme {
 			w.Header().Set("WWW-Authenticate", `Basic realm="idme-bridge"`)
 		}
-		p.log.Info("token request refused", "error", terr.code, "description", terr.desc)
+		p.log.Info("token request refused", "oauth_code", terr.code, "description", terr.desc)
 		writeJSONError(w, terr.status, terr.code, terr.desc)
 		return
 	}
@@ -85,7 +85,13 @@ func (p *Provider) redeem(r *http.Request) (map[string]any, *tokenError) {
 	case g.CodeChallenge == "" && params["code_verifier"] != "":
 		return nil, bad("invalid_grant", "code_verifier sent but no code_challenge was")
 	}
-	switch err := p.store.Create(ctx, redeemedKey(code), nil, p.cfg.CodeTTL); {
+	// Tokens must be mintable before the code is burned: a failure after the burn would turn
+	// the client's retry into a false replay.
+	if set, err := p.keys.Current(ctx); err != nil || set.SigningKeyID(p.now(), p.cfg.TokenTTL) == "" {
+		p.log.Error("no signing key available at token", "err", err)
+		return nil, &tokenError{status: http.StatusServiceUnavailable, code: "temporarily_unavailable", desc: "tokens cannot be signed right now"}
+	}
+	switch err := p.store.Create(ctx, redeemedKey(code), nil, p.cfg.CodeTTL+maxClockSkew); {
 	case errors.Is(err, store.ErrExists):
 		p.revoke(ctx, g.ID)
 		return nil, bad("invalid_grant", "the code was already used; tokens issued from it are revoked")
@@ -104,12 +110,18 @@ func (p *Provider) redeem(r *http.Request) (map[string]any, *tokenError) {
 
 // revoke marks a grant revoked after its code was replayed (RFC 6749 section 4.1.2).
 func (p *Provider) revoke(ctx context.Context, grantID string) {
-	err := p.store.Create(ctx, revokedKey(grantID), nil, p.cfg.TokenTTL+p.cfg.CodeTTL)
-	if err != nil && !errors.Is(err, store.ErrExists) {
-		p.log.Error("could not record revocation after code replay", "err", err)
-		return
+	// The revocation must land even if the replaying client hangs up.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		err = p.store.Create(ctx, revokedKey(grantID), nil, p.cfg.TokenTTL+p.cfg.CodeTTL+maxClockSkew)
+		if err == nil || errors.Is(err, store.ErrExists) {
+			p.log.Warn("authorization code replayed: grant revoked", "grant", grantID[:8])
+			return
+		}
 	}
-	p.log.Warn("authorization code replayed: grant revoked", "grant", grantID[:8])
+	p.log.Error("could not record revocation after code replay", "err", err)
 }
 
 // authenticateClient accepts client_secret_basic or client_secret_post, never both, and

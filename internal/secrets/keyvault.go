@@ -202,7 +202,12 @@ func (k *KeyVault) fetch(ctx context.Context, name string) error {
 	resp, err := k.client.GetSecret(ctx, name, "", nil) // "" is the latest version
 	var re *azcore.ResponseError
 	switch {
-	case errors.As(err, &re) && re.StatusCode == http.StatusNotFound:
+	case errors.As(err, &re) && (re.StatusCode == http.StatusNotFound || re.ErrorCode == "SecretDisabled"):
+		// Deleted or disabled in the vault: an operator revoking a leaked secret does exactly
+		// this, so stop serving the cached value (fail closed) rather than keep it.
+		k.mu.Lock()
+		delete(k.values, name)
+		k.mu.Unlock()
 		return fmt.Errorf("secret %q: %w (key vault: %s)", name, ErrNotFound, re.ErrorCode)
 	case err != nil:
 		return fmt.Errorf("secret %q: %w", name, err)

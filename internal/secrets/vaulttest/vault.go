@@ -78,3 +78,10 @@ func (v *Vault) getSecret(_ context.Context, name, _ string, _ *azsecrets.GetSec
 	resp.SetResponse(http.StatusOK, azsecrets.GetSecretResponse{Secret: azsecrets.Secret{Value: &value}}, nil)
 	return
 }
+
+// Delete removes a secret, as an operator revoking it would.
+func (v *Vault) Delete(name string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	delete(v.values, name)
+}
