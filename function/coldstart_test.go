@@ -52,7 +52,7 @@ func startOnce(t *testing.T, bin string, secrets []string) time.Duration {
 	cmd := exec.Command(bin)
 	cmd.Env = append(secrets,
 		"FUNCTIONS_CUSTOMHANDLER_PORT="+port,
-		"BRIDGE_ISSUER=http://127.0.0.1:" + port,
+		"BRIDGE_ISSUER=http://127.0.0.1:"+port,
 		"IDME_CLIENT_ID=idme-app", "IDME_CLIENT_SECRET=s", "B2C_SECRET=t",
 		"BRIDGE_STORE=memory",
 		`BRIDGE_CLIENTS=[{"client_id":"b2c","secret_name":"b2c-secret","redirect_uris":["https://contoso.b2clogin.com/contoso.onmicrosoft.com/oauth2/authresp"],"idme_scopes":["military"]}]`,
