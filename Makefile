@@ -1,5 +1,5 @@
 # The two commands an administrator or developer needs; CI runs `make test`.
-.PHONY: dev test tools build
+.PHONY: dev test tools build policies
 
 # Run the bridge locally with the ID.me simulator and a demo relying party.
 dev:
@@ -10,8 +10,17 @@ dev:
 test: tools
 	go test -race -count=1 ./...
 
+# Azurite (npm, into .ci/node_modules) for the Blob store tests; xmllint (Debian's
+# libxml2-utils) for the B2C policy schema checks.
 tools:
 	@[ -x .ci/node_modules/.bin/azurite-blob ] || npm ci --prefix .ci --no-audit --no-fund
+	@command -v xmllint >/dev/null || apt-get install -y -q libxml2-utils >/dev/null 2>&1 || \
+		(apt-get update -q >/dev/null && apt-get install -y -q libxml2-utils >/dev/null) || \
+		{ echo "xmllint is needed: apt-get install libxml2-utils"; exit 1; }
+
+# Render the B2C policy files for one environment of policies/appsettings.json.
+policies:
+	go run ./function policy render -env $(or $(ENV),Development)
 
 # The Linux binary the Functions host starts.
 build:

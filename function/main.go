@@ -17,6 +17,7 @@ import (
 	"idmebridge/internal/config"
 	"idmebridge/internal/devmode"
 	"idmebridge/internal/keyadmin"
+	"idmebridge/internal/policy"
 )
 
 const usage = `usage: handler [command]
@@ -26,6 +27,7 @@ commands:
   dev          run the bridge, an ID.me simulator and a demo relying party on localhost
   check        read the settings and report every problem
   keys ...     create and rotate signing keys, make a state key ("keys" alone for help)
+  policy render  render the B2C policy files for one environment and check them
 `
 
 func main() {
@@ -50,6 +52,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if _, err = config.Load(os.LookupEnv); err == nil {
 			fmt.Fprintln(stdout, "settings are valid")
 		}
+	case "policy":
+		err = policy.Run(ctx, args, stdout, stderr)
 	case "keys":
 		err = keyadmin.Run(args, os.Stdin, stdout, stderr, time.Now())
 	case "help", "-h", "--help":

@@ -143,3 +143,39 @@ func TestLogout(t *testing.T) {
 		})
 	}
 }
+
+// TestEntraExternalIDRequirements checks what Entra External ID requires of a custom OIDC
+// provider: these discovery fields, the code flow, client_secret_post, and an email claim.
+func TestEntraExternalIDRequirements(t *testing.T) {
+	w := newWorld(t)
+	resp, err := w.bridge.Client().Get(w.issuer + "/.well-known/openid-configuration")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&doc)
+	resp.Body.Close()
+	for _, k := range []string{"issuer", "authorization_endpoint", "token_endpoint", "token_endpoint_auth_methods_supported",
+		"response_types_supported", "subject_types_supported", "jwks_uri"} {
+		if doc[k] == nil {
+			t.Errorf("discovery lacks %s", k)
+		}
+	}
+	if !slices.Contains(stringList(doc["response_types_supported"]), "code") || !slices.Contains(stringList(doc["token_endpoint_auth_methods_supported"]), "client_secret_post") {
+		t.Errorf("discovery does not offer the code flow with client_secret_post: %v", doc)
+	}
+	// External ID maps email: it must be in the id_token (client_secret_post, as External ID sends).
+	tok, err := w.redeem(w.codeFor("teacher"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	idt, err := w.verifier().Verify(w.rpCtx, tok.Extra("id_token").(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c map[string]any
+	_ = idt.Claims(&c)
+	if c["email"] != "theo.teacher@example.com" {
+		t.Errorf("email = %v", c["email"])
+	}
+}

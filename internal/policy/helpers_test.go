@@ -1,0 +1,126 @@
+package policy
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const schemaFile = "TrustFrameworkPolicy_0.3.0.0.xsd"
+
+// The shipped Development environment's values, as in policies/appsettings.json.
+const (
+	devIssuer = "https://idme-bridge-dev.azurewebsites.net"
+	devClient = "b2c-contosodev"
+)
+
+// repoRoot walks up from the package under test to go.mod.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// shippedDir is the policies/ folder of the repository.
+func shippedDir(t *testing.T) string {
+	t.Helper()
+	return filepath.Join(repoRoot(t), "policies")
+}
+
+// rendered renders the shipped templates for env into a fresh folder.
+func rendered(t *testing.T, env string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), env)
+	if err := Render(shippedDir(t), env, out); err != nil {
+		t.Fatalf("Render(%s): %v", env, err)
+	}
+	return out
+}
+
+func readDir(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	files, err := ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// mutate returns a copy of files in which file has old replaced by new, n times (-1: all).
+// It fails the test when old is not there, so a broken copy is never silently the original.
+func mutate(t *testing.T, files map[string][]byte, file, old, new string, n int) map[string][]byte {
+	t.Helper()
+	data, ok := files[file]
+	if !ok {
+		t.Fatalf("no file %s", file)
+	}
+	if !strings.Contains(string(data), old) {
+		t.Fatalf("%s does not contain %q", file, old)
+	}
+	out := make(map[string][]byte, len(files))
+	for k, v := range files {
+		out[k] = v
+	}
+	out[file] = []byte(strings.Replace(string(data), old, new, n))
+	return out
+}
+
+func writeFiles(t *testing.T, files map[string][]byte) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := writeDir(dir, files); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// need skips a test whose tool is missing, except in CI, where a skipped check would pass
+// unnoticed.
+func need(t *testing.T, what string) {
+	t.Helper()
+	if os.Getenv("CI") != "" {
+		t.Fatalf("required in CI: %s", what)
+	}
+	t.Skip(what)
+}
+
+func xmllintOrSkip(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("xmllint"); err != nil {
+		need(t, "xmllint not found: apt-get install libxml2-utils")
+	}
+}
+
+// schemaOrSkip finds Microsoft's schema in shared/b2c beside an ancestor of the repository
+// (B2C_POLICY_SCHEMA names it explicitly).
+func schemaOrSkip(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("B2C_POLICY_SCHEMA"); p != "" {
+		return p
+	}
+	for dir := filepath.Dir(repoRoot(t)); ; dir = filepath.Dir(dir) {
+		p := filepath.Join(dir, "shared", "b2c", schemaFile)
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+		if filepath.Dir(dir) == dir {
+			break
+		}
+	}
+	need(t, "no ../shared/b2c/"+schemaFile+" above the repository; set B2C_POLICY_SCHEMA")
+	return ""
+}

@@ -1,0 +1,81 @@
+package policy
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+)
+
+// SettingsFile is the name of the settings file beside the policy templates.
+const SettingsFile = "appsettings.json"
+
+// ErrUnknownEnvironment is wrapped when appsettings.json has no environment of the asked name.
+var ErrUnknownEnvironment = errors.New("policy: unknown environment")
+
+// Settings is appsettings.json as the B2C VS Code extension defines it: one entry per
+// environment (tenant), each with its own values for the {Settings:Name} tokens.
+type Settings struct {
+	Environments []Environment `json:"Environments"`
+}
+
+// Environment is one tenant's values.
+type Environment struct {
+	Name string `json:"Name"`
+	// Production marks a production tenant. The extension reserves it; rendering ignores it.
+	Production bool `json:"Production"`
+	// Tenant is the value of {Settings:Tenant}, e.g. contoso.onmicrosoft.com.
+	Tenant string `json:"Tenant"`
+	// PolicySettings are the values of every other {Settings:Name} token.
+	PolicySettings map[string]string `json:"PolicySettings"`
+}
+
+// LoadSettings reads and checks an appsettings.json file.
+func LoadSettings(path string) (Settings, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Settings{}, fmt.Errorf("policy: read settings: %w", err)
+	}
+	var s Settings
+	if err := json.Unmarshal(data, &s); err != nil {
+		return Settings{}, fmt.Errorf("policy: parse %s: %w", path, err)
+	}
+	if len(s.Environments) == 0 {
+		return Settings{}, fmt.Errorf("policy: %s lists no Environments", path)
+	}
+	seen := make(map[string]bool, len(s.Environments))
+	for i, env := range s.Environments {
+		if strings.TrimSpace(env.Name) == "" {
+			return Settings{}, fmt.Errorf("policy: %s: environment %d has no Name", path, i+1)
+		}
+		if seen[env.Name] {
+			// Two entries of one name would make the rendered tenant depend on their order.
+			return Settings{}, fmt.Errorf("policy: %s: environment %q appears twice", path, env.Name)
+		}
+		seen[env.Name] = true
+	}
+	return s, nil
+}
+
+// Environment returns the environment of that exact name.
+func (s Settings) Environment(name string) (Environment, error) {
+	names := make([]string, 0, len(s.Environments))
+	for _, env := range s.Environments {
+		if env.Name == name {
+			return env, nil
+		}
+		names = append(names, env.Name)
+	}
+	return Environment{}, fmt.Errorf("%w %q (appsettings.json has %s)", ErrUnknownEnvironment, name, strings.Join(names, ", "))
+}
+
+// value is what a {Settings:name} token becomes; ok is false when it has none. Tenant is the
+// environment's own field, as in the VS Code extension.
+func (e Environment) value(name string) (string, bool) {
+	v := e.PolicySettings[name]
+	if name == "Tenant" {
+		v = e.Tenant
+	}
+	return v, strings.TrimSpace(v) != ""
+}
