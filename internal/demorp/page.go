@@ -1,12 +1,11 @@
 package demorp
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/base64"
 	"fmt"
 	"html/template"
 	"net/http"
+
+	"idmebridge/internal/htmlpage"
 )
 
 // pageStyle is the only styling. Its hash goes into the CSP, so nothing else inline runs or applies.
@@ -88,14 +87,6 @@ func parsePages() (*template.Template, error) {
 	return t, nil
 }
 
-// pageContentSecurityPolicy allows the one stylesheet by hash and nothing else: no script, no
-// forms, no framing.
-func pageContentSecurityPolicy() string {
-	sum := sha256.Sum256([]byte(pageStyle))
-	return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
-		"'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-}
-
 // errorPage is every failure the RP shows.
 type errorPage struct {
 	Title, Message string
@@ -112,20 +103,5 @@ func (rp *RP) renderError(w http.ResponseWriter, status int, page errorPage) {
 
 // renderPage writes an HTML page with headers that keep it out of caches and frames.
 func (rp *RP) renderPage(w http.ResponseWriter, status int, name string, data any) {
-	var buf bytes.Buffer
-	if err := rp.pages.ExecuteTemplate(&buf, name, data); err != nil {
-		rp.log.Error("render page", "page", name, "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Pragma", "no-cache")
-	h.Set("Content-Security-Policy", rp.pageCSP)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "no-referrer")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	htmlpage.Render(w, rp.log, rp.pages, rp.pageCSP, status, name, data)
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"idmebridge/internal/htmlpage"
 )
 
 const (
@@ -107,7 +109,7 @@ func New(o Options) (*RP, error) {
 		log:          o.Logger,
 		now:          o.Now,
 		pages:        pages,
-		pageCSP:      pageContentSecurityPolicy(),
+		pageCSP:      htmlpage.StyleOnlyCSP(pageStyle),
 		pending:      newPendingLogins(pendingTTL, pendingMax),
 	}
 	if rp.log == nil {

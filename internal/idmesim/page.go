@@ -1,12 +1,11 @@
 package idmesim
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/base64"
 	"fmt"
 	"html/template"
 	"net/http"
+
+	"idmebridge/internal/htmlpage"
 )
 
 // pageStyle is the only styling; its hash goes into the CSP so no inline style is trusted
@@ -45,12 +44,6 @@ func parsePages() (*template.Template, error) {
 	return t, nil
 }
 
-func pageContentSecurityPolicy() string {
-	sum := sha256.Sum256([]byte(pageStyle))
-	return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
-		"'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-}
-
 // pickerLink is one persona on the picker page.
 type pickerLink struct {
 	ID, Label, Href string
@@ -63,22 +56,7 @@ type pickerPage struct {
 
 // renderPage writes an HTML page with headers that keep it out of caches and frames.
 func (s *Simulator) renderPage(w http.ResponseWriter, status int, name string, data any) {
-	var buf bytes.Buffer
-	if err := s.pages.ExecuteTemplate(&buf, name, data); err != nil {
-		s.log.Error("render page", "page", name, "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Pragma", "no-cache")
-	h.Set("Content-Security-Policy", s.pageCSP)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "no-referrer")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	htmlpage.Render(w, s.log, s.pages, s.pageCSP, status, name, data)
 }
 
 // errorPage answers a request that must not be redirected (unknown client or redirect URI).

@@ -15,6 +15,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"idmebridge/internal/htmlpage"
 )
 
 // Client is an application registered with the simulator.
@@ -85,7 +87,7 @@ func New(opts Options) (*Simulator, error) {
 		log:      opts.Logger,
 		signer:   sg,
 		pages:    pages,
-		pageCSP:  pageContentSecurityPolicy(),
+		pageCSP:  htmlpage.StyleOnlyCSP(pageStyle),
 		grants:   newGrantStore(),
 	}
 	if s.now == nil {

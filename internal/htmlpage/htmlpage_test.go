@@ -1,0 +1,38 @@
+package htmlpage
+
+import (
+	"html/template"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestRender(t *testing.T) {
+	pages := template.Must(template.New("p").Parse(`{{define "ok"}}<p>{{.}}</p>{{end}}{{define "bad"}}{{.Missing.Field}}{{end}}`))
+	csp := StyleOnlyCSP("p{color:red}")
+	tests := []struct {
+		name, page string
+		data       any
+		wantStatus int
+		wantBody   string
+	}{
+		{"escapes data", "ok", "<script>", 201, "<p>&lt;script&gt;</p>"},
+		{"template error is a clean 500", "bad", "x", 500, "internal error"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			Render(rec, slog.New(slog.DiscardHandler), pages, csp, 201, tt.page, tt.data)
+			if rec.Code != tt.wantStatus || !strings.Contains(rec.Body.String(), tt.wantBody) {
+				t.Fatalf("%d %q", rec.Code, rec.Body.String())
+			}
+			if tt.wantStatus == 201 && (rec.Header().Get("Content-Security-Policy") != csp || rec.Header().Get("Cache-Control") != "no-store") {
+				t.Fatalf("headers %v", rec.Header())
+			}
+		})
+	}
+	if !strings.Contains(csp, "style-src 'sha256-") || !strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Fatalf("csp %q", csp)
+	}
+}
