@@ -12,13 +12,7 @@ import (
 // TestDiscoveryAndJWKS checks the metadata B2C and Entra External ID read, and the JWKS.
 func TestDiscoveryAndJWKS(t *testing.T) {
 	w := newWorld(t)
-	resp, err := w.bridge.Client().Get(w.issuer + "/.well-known/openid-configuration")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&doc)
-	resp.Body.Close()
+	doc := w.discovery()
 	wantStrings := map[string]string{
 		"issuer": w.issuer, "authorization_endpoint": w.issuer + "/authorize", "token_endpoint": w.issuer + "/token",
 		"userinfo_endpoint": w.issuer + "/userinfo", "jwks_uri": w.issuer + "/.well-known/jwks.json",
@@ -57,7 +51,7 @@ func TestDiscoveryAndJWKS(t *testing.T) {
 		t.Error("authorization_response_iss_parameter_supported is not true")
 	}
 
-	resp, err = w.bridge.Client().Get(w.issuer + "/.well-known/jwks.json")
+	resp, err := w.bridge.Client().Get(w.issuer + "/.well-known/jwks.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,13 +142,7 @@ func TestLogout(t *testing.T) {
 // provider: these discovery fields, the code flow, client_secret_post, and an email claim.
 func TestEntraExternalIDRequirements(t *testing.T) {
 	w := newWorld(t)
-	resp, err := w.bridge.Client().Get(w.issuer + "/.well-known/openid-configuration")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&doc)
-	resp.Body.Close()
+	doc := w.discovery()
 	for _, k := range []string{"issuer", "authorization_endpoint", "token_endpoint", "token_endpoint_auth_methods_supported",
 		"response_types_supported", "subject_types_supported", "jwks_uri"} {
 		if doc[k] == nil {
@@ -178,4 +166,19 @@ func TestEntraExternalIDRequirements(t *testing.T) {
 	if c["email"] != "theo.teacher@example.com" {
 		t.Errorf("email = %v", c["email"])
 	}
+}
+
+// discovery fetches and decodes the bridge's discovery document.
+func (w *world) discovery() map[string]any {
+	w.t.Helper()
+	resp, err := w.bridge.Client().Get(w.issuer + "/.well-known/openid-configuration")
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var doc map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+		w.t.Fatalf("discovery is not JSON: %v", err)
+	}
+	return doc
 }
