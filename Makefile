@@ -11,12 +11,17 @@ test: tools
 	go test -race -count=1 ./...
 
 # Azurite (npm, into .ci/node_modules) for the Blob store tests; xmllint (Debian's
-# libxml2-utils) for the B2C policy schema checks.
-tools:
-	@[ -x .ci/node_modules/.bin/azurite-blob ] || npm ci --prefix .ci --no-audit --no-fund
+# libxml2-utils) for the B2C policy schema checks. Azurite is pinned to 3.35.0, the last
+# release whose engines accept Node 20; the tests start it with --skipApiVersionCheck.
+tools: .ci/node_modules/.package-lock.json
 	@command -v xmllint >/dev/null || apt-get install -y -q libxml2-utils >/dev/null 2>&1 || \
 		(apt-get update -q >/dev/null && apt-get install -y -q libxml2-utils >/dev/null) || \
 		{ echo "xmllint is needed: apt-get install libxml2-utils"; exit 1; }
+
+# npm writes node_modules/.package-lock.json on install, so a changed lock file reinstalls.
+.ci/node_modules/.package-lock.json: .ci/package-lock.json
+	@echo "installing the test tools from .ci/package-lock.json (Azurite) into .ci/node_modules"
+	@npm ci --prefix .ci --no-audit --no-fund --loglevel=warn
 
 # Render the B2C policy files for one environment of policies/appsettings.json.
 policies:

@@ -18,7 +18,7 @@ import (
 const Key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 
 const (
-	installHint  = "run: npm install --prefix .ci azurite@3.37.0"
+	installHint  = "run: make tools (or: npm ci --prefix .ci)"
 	startTimeout = 20 * time.Second
 	stopTimeout  = 5 * time.Second
 	// startAttempts covers another process taking the free port before Azurite binds it.
