@@ -1,34 +1,47 @@
 // Command handler is the ID.me bridge: an Azure Functions custom handler by default, and the
-// operator's tool for everything around it (local dev mode, key generation).
+// operator's tool for everything around it (local dev mode, key generation, policy files).
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	"idmebridge/internal/app"
+	"idmebridge/internal/cli"
 	"idmebridge/internal/config"
 	"idmebridge/internal/devmode"
 	"idmebridge/internal/keyadmin"
 	"idmebridge/internal/policy"
 )
 
-const usage = `usage: handler [command]
+// command is one handler command. Its run follows internal/cli's conventions: -h/--help prints
+// its usage to stdout and returns cli.ErrHelp; a bad command line returns a *cli.UsageError.
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
 
-commands:
-  serve        run the bridge (the default; what the Functions host starts)
-  dev          run the bridge, an ID.me simulator and a demo relying party on localhost
-  check        read the settings and report every problem
-  keys ...     create and rotate signing keys, make a state key ("keys" alone for help)
-  policy render  render the B2C policy files for one environment and check them
-`
+// commands lists every command; adding one is one line here.
+func commands() []command {
+	return []command{
+		{"serve", "run the bridge (the default; what the Functions host starts)", serve},
+		{"dev", "run the bridge, an ID.me simulator and a demo relying party on localhost", devmode.Run},
+		{"check", "read the settings and report every problem", check},
+		{"keys", "create and rotate signing keys, make a state key", keys},
+		{"policy", "render the B2C policy files for one environment and check them", policy.Run},
+		{"version", "print the module version and the commit it was built from", version},
+	}
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -38,38 +51,57 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	cmd := "serve"
-	if len(args) > 0 {
-		cmd, args = args[0], args[1:]
+	cmds := commands()
+	if len(args) == 0 {
+		args = []string{"serve"} // the Functions host starts the handler with no arguments
 	}
-	var err error
-	switch cmd {
-	case "serve":
-		err = serve(ctx, stderr)
-	case "dev":
-		err = devmode.Run(ctx, args, stdout, stderr)
-	case "check":
-		if _, err = config.Load(os.LookupEnv); err == nil {
-			fmt.Fprintln(stdout, "settings are valid")
+	top := cli.NewFlagSet("handler", usage(cmds))
+	name, rest, err := cli.Subcommand(top, args, stdout, stderr)
+	if err == nil {
+		err = runCommand(ctx, cmds, name, rest, stdout, stderr)
+		if errors.Is(err, errUnknown) {
+			err = cli.Usage(top, stderr, fmt.Errorf("unknown command %q", name))
 		}
-	case "policy":
-		err = policy.Run(ctx, args, stdout, stderr)
-	case "keys":
-		err = keyadmin.Run(args, os.Stdin, stdout, stderr, time.Now())
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-	default:
-		fmt.Fprint(stderr, usage)
-		return 2
 	}
-	if err != nil {
+	if code := cli.ExitCode(err); code != 0 {
 		fmt.Fprintln(stderr, "error:", err)
-		return 1
+		return code
 	}
 	return 0
 }
 
-func serve(ctx context.Context, stderr io.Writer) error {
+var errUnknown = errors.New("unknown command")
+
+func runCommand(ctx context.Context, cmds []command, name string, args []string, stdout, stderr io.Writer) error {
+	for _, c := range cmds {
+		if c.name == name {
+			return c.run(ctx, args, stdout, stderr)
+		}
+	}
+	return errUnknown
+}
+
+func usage(cmds []command) string {
+	var b strings.Builder
+	b.WriteString("usage: handler [command] [flags]\n\ncommands:\n")
+	for _, c := range cmds {
+		fmt.Fprintf(&b, "  %-9s %s\n", c.name, c.summary)
+	}
+	b.WriteString("  help      help <command> describes one command (as does <command> -h)\n")
+	return b.String()
+}
+
+const serveUsage = `usage: handler serve
+
+Run the bridge: the OpenID Connect provider B2C or External ID signs in with, in front of ID.me.
+Settings come from environment variables (see the README's Configuration); it listens on
+FUNCTIONS_CUSTOMHANDLER_PORT. The Functions host starts it this way (the handler with no command).
+`
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if err := cli.Parse(cli.NewFlagSet("serve", serveUsage), args, stdout, stderr); err != nil {
+		return err
+	}
 	cfg, err := config.Load(os.LookupEnv)
 	if err != nil {
 		return err
@@ -98,4 +130,39 @@ func serve(ctx context.Context, stderr io.Writer) error {
 		log.Warn("background work did not finish within 15s of shutdown")
 	}
 	return serveErr
+}
+
+const checkUsage = `usage: handler check
+
+Read the settings from the environment exactly as serve does and report every problem
+(exit status 1), or say they are valid. Secrets in Key Vault are not fetched.
+`
+
+func check(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	if err := cli.Parse(cli.NewFlagSet("check", checkUsage), args, stdout, stderr); err != nil {
+		return err
+	}
+	if _, err := config.Load(os.LookupEnv); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "settings are valid")
+	return nil
+}
+
+func keys(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	return keyadmin.Run(args, keyadmin.Stdin(os.Stdin), stdout, stderr, time.Now())
+}
+
+const versionUsage = `usage: handler version
+
+Print the module version and the VCS commit the binary was built from.
+`
+
+func version(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	if err := cli.Parse(cli.NewFlagSet("version", versionUsage), args, stdout, stderr); err != nil {
+		return err
+	}
+	info, ok := debug.ReadBuildInfo()
+	_, err := fmt.Fprint(stdout, cli.Version(info, ok))
+	return err
 }

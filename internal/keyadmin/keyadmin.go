@@ -1,33 +1,35 @@
 // Package keyadmin is the operator's `keys` command: create a signing key set, add a key that
 // starts signing later, retire and prune old keys, and make a state-sealing key. Key sets are
 // read from standard input (or --in) and written to standard output, ready to store as a new
-// version of the Key Vault secret.
+// version of the Key Vault secret; what each command did goes to stderr.
 package keyadmin
 
 import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
+	"idmebridge/internal/cli"
 	"idmebridge/internal/keys"
 	"idmebridge/internal/seal"
 )
 
 const usage = `usage: handler keys <command> [flags]
 
-  new                       print a new key set with one key that signs at once
-  add    [--lead 72h]       add a key that starts signing after the lead time
-  retire --kid KID [--after 20m]
-                            stop publishing KID once its last token has expired
-  prune                     drop keys that are no longer published
-  show                      list the keys and their schedule
-  state                     print a new state-sealing key (base64)
+commands:
+  new       print a new key set with one key that signs at once
+  add       add a key that starts signing after the lead time
+  retire    stop publishing a key once its last token has expired
+  prune     drop keys that are no longer published
+  show      list the keys and their schedule
+  state     print a new state-sealing key (base64)
 
-add, retire, prune and show read the current set from stdin (or --in FILE);
+add, retire, prune and show read the current set from stdin, or from --in FILE;
 add, retire and prune print the new set: store it as the secret's new version.
+"handler keys <command> -h" (or "handler help keys <command>") describes one command.
 `
 
 // Floors that keep a rotation safe: a new key must reach every instance (secrets refresh) and
@@ -37,73 +39,193 @@ const (
 	minAfter = 15 * time.Minute
 )
 
+// env is what one keys command runs with.
+type env struct {
+	in             Input
+	stdout, stderr io.Writer
+	now            time.Time
+}
+
+// command is one keys subcommand: its usage text and what it does with its parsed flags.
+type command struct {
+	name  string
+	usage string
+	// flags declares the command's flags and returns what runs once they are parsed.
+	flags func(fs *flag.FlagSet, e env) func() error
+}
+
 // Run executes one keys command.
-func Run(args []string, stdin io.Reader, stdout, stderr io.Writer, now time.Time) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return fmt.Errorf("keys: a command is required")
-	}
-	cmd, args := args[0], args[1:]
-	fs := flag.NewFlagSet("keys "+cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	in := fs.String("in", "", "read the key set from this file instead of stdin")
-	lead := fs.Duration("lead", 72*time.Hour, "add: how long the new key is published before it signs")
-	kid := fs.String("kid", "", "retire: the key to retire")
-	after := fs.Duration("after", 20*time.Minute, "retire: how long it stays published (at least the token lifetime)")
-	if err := fs.Parse(args); err != nil {
+func Run(args []string, in Input, stdout, stderr io.Writer, now time.Time) error {
+	e := env{in: in, stdout: stdout, stderr: stderr, now: now}
+	group := cli.NewFlagSet("keys", usage)
+	name, rest, err := cli.Subcommand(group, args, stdout, stderr)
+	if err != nil {
 		return err
 	}
-	read := func() ([]byte, error) {
-		if *in != "" {
-			return os.ReadFile(*in)
+	for _, c := range commands() {
+		if c.name == name {
+			fs := cli.NewFlagSet("keys "+c.name, c.usage)
+			do := c.flags(fs, e)
+			if err := cli.Parse(fs, rest, stdout, stderr); err != nil {
+				return err
+			}
+			return do()
 		}
-		return io.ReadAll(io.LimitReader(stdin, 1<<20))
 	}
-	switch cmd {
-	case "new":
+	return cli.Usage(group, stderr, fmt.Errorf("unknown command %q", name))
+}
+
+func commands() []command {
+	return []command{
+		{"new", `usage: handler keys new
+
+Print a new private signing key set with one RSA-2048 key that signs at once.
+Store it as the bridge-signing-keys secret.
+`, newSet},
+		{"add", `usage: handler keys add [--lead 72h] [--in FILE | --in -]
+
+Add a key that is published at once and starts signing after the lead time, and print the new
+set. Relying parties (B2C) must fetch the JWKS with the new key before it signs.
+`, add},
+		{"retire", `usage: handler keys retire --kid KID [--after 20m] [--in FILE | --in -]
+
+Stop publishing key KID once the tokens it signed have expired, and print the new set. The key
+must not be the one signing now: add a successor first and wait until it signs.
+`, retire},
+		{"prune", `usage: handler keys prune [--in FILE | --in -]
+
+Drop the keys that are no longer published, and print the new set.
+`, prune},
+		{"show", `usage: handler keys show [--in FILE | --in -]
+
+List the keys of a private key set: when each signs, until when it is published, and its state now.
+`, show},
+		{"state", `usage: handler keys state
+
+Print a new 32-byte state-sealing key (base64). Store it as the bridge-state-key secret.
+`, state},
+	}
+}
+
+func newSet(_ *flag.FlagSet, e env) func() error {
+	return func() error {
 		out, err := keys.NewPrivateSet()
-		return write(stdout, out, err)
-	case "state":
-		_, err := fmt.Fprintln(stdout, seal.NewKey())
-		return err
-	case "add":
-		data, err := read()
 		if err != nil {
 			return err
 		}
+		set, err := keys.Parse(out)
+		if err != nil {
+			return err
+		}
+		if err := write(e.stdout, out); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "new key set: %s signs from now\n", set.Keys()[0].KeyID)
+		return nil
+	}
+}
+
+func state(_ *flag.FlagSet, e env) func() error {
+	return func() error {
+		if _, err := fmt.Fprintln(e.stdout, seal.NewKey()); err != nil {
+			return err
+		}
+		fmt.Fprintln(e.stderr, "new state-sealing key")
+		return nil
+	}
+}
+
+func add(fs *flag.FlagSet, e env) func() error {
+	in := inFlag(fs)
+	lead := fs.Duration("lead", 72*time.Hour, "how long the new key is published before it signs (at least 1h)")
+	return func() error {
 		if *lead < minLead {
-			return fmt.Errorf("keys add: --lead %s is shorter than %s: instances and relying parties must see the key before it signs", *lead, minLead)
+			return cli.Usage(fs, e.stderr, fmt.Errorf("--lead %s is shorter than %s: instances and relying parties must see the key before it signs", *lead, minLead))
 		}
-		out, newKid, err := keys.AddKey(data, now.Add(*lead), now)
-		if err == nil {
-			fmt.Fprintf(stderr, "added %s, signing from %s\n", newKid, now.Add(*lead).UTC().Format(time.RFC3339))
-		}
-		return write(stdout, out, err)
-	case "retire":
-		if *kid == "" {
-			return fmt.Errorf("keys retire: --kid is required")
-		}
-		data, err := read()
+		data, err := e.readSet("add", *in)
 		if err != nil {
 			return err
+		}
+		before, err := keys.Parse(data)
+		if err != nil {
+			return err
+		}
+		signsFrom := e.now.Add(*lead)
+		out, newKid, err := keys.AddKey(data, signsFrom, e.now)
+		if err != nil {
+			return err
+		}
+		if err := write(e.stdout, out); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "added %s: published now, signs from %s\n", newKid, stamp(signsFrom))
+		for _, k := range before.Keys() {
+			// Of two keys with the same start only the first in the set ever signs: the usual
+			// cause is running add twice.
+			if sameSecond(k.SignsFrom, signsFrom) {
+				fmt.Fprintf(e.stderr, "warning: %s already signs from %s; only one of the two will sign. "+
+					"If this key was added by mistake (add run twice?), keep the input set instead.\n", k.KeyID, stamp(signsFrom))
+			}
+		}
+		return nil
+	}
+}
+
+func retire(fs *flag.FlagSet, e env) func() error {
+	in := inFlag(fs)
+	kid := fs.String("kid", "", "the `KID` of the key to retire (required; see keys show)")
+	after := fs.Duration("after", 20*time.Minute, "how long it stays published: at least the token lifetime (at least 15m)")
+	return func() error {
+		if *kid == "" {
+			return cli.Usage(fs, e.stderr, fmt.Errorf("--kid is required"))
 		}
 		if *after < minAfter {
-			return fmt.Errorf("keys retire: --after %s is shorter than %s: tokens it signed must expire first", *after, minAfter)
+			return cli.Usage(fs, e.stderr, fmt.Errorf("--after %s is shorter than %s: tokens it signed must expire first", *after, minAfter))
 		}
-		out, err := keys.RetireKey(data, *kid, now.Add(*after), now)
-		return write(stdout, out, err)
-	case "prune":
-		data, err := read()
+		data, err := e.readSet("retire", *in)
 		if err != nil {
 			return err
 		}
-		out, removed, err := keys.PruneKeys(data, now)
-		if err == nil {
-			fmt.Fprintf(stderr, "removed %v\n", removed)
+		until := e.now.Add(*after)
+		out, err := keys.RetireKey(data, *kid, until, e.now)
+		if err != nil {
+			return err
 		}
-		return write(stdout, out, err)
-	case "show":
-		data, err := read()
+		if err := write(e.stdout, out); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "retired %s: published until %s, then prune it\n", *kid, stamp(until))
+		return nil
+	}
+}
+
+func prune(fs *flag.FlagSet, e env) func() error {
+	in := inFlag(fs)
+	return func() error {
+		data, err := e.readSet("prune", *in)
+		if err != nil {
+			return err
+		}
+		out, removed, err := keys.PruneKeys(data, e.now)
+		if err != nil {
+			return err
+		}
+		if err := write(e.stdout, out); err != nil {
+			return err
+		}
+		if len(removed) == 0 {
+			fmt.Fprintln(e.stderr, "nothing to prune: every key is still published")
+		} else {
+			fmt.Fprintf(e.stderr, "removed %s\n", strings.Join(removed, ", "))
+		}
+		return nil
+	}
+}
+
+func show(fs *flag.FlagSet, e env) func() error {
+	in := inFlag(fs)
+	return func() error {
+		data, err := e.readSet("show", *in)
 		if err != nil {
 			return err
 		}
@@ -111,22 +233,20 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer, now time.Time
 		if err != nil {
 			return err
 		}
-		return show(stdout, set, now)
-	default:
-		fmt.Fprint(stderr, usage)
-		return fmt.Errorf("keys: unknown command %q", cmd)
+		return table(e.stdout, set, e.now)
 	}
 }
 
-func write(w io.Writer, out []byte, err error) error {
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintln(w, string(out))
+func inFlag(fs *flag.FlagSet) *string {
+	return fs.String("in", "", "read the key set from `FILE`; - or nothing for stdin")
+}
+
+func write(w io.Writer, out []byte) error {
+	_, err := fmt.Fprintln(w, string(out))
 	return err
 }
 
-func show(w io.Writer, set *keys.Set, now time.Time) error {
+func table(w io.Writer, set *keys.Set, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "KID\tSIGNS FROM\tPUBLISHED UNTIL\tNOW")
 	signer := set.SigningKeyID(now, 0)
@@ -149,5 +269,10 @@ func when(t time.Time, zero string) string {
 	if t.IsZero() {
 		return zero
 	}
-	return t.UTC().Format(time.RFC3339)
+	return stamp(t)
 }
+
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// sameSecond compares at the key set's precision (unix seconds).
+func sameSecond(a, b time.Time) bool { return !a.IsZero() && a.Unix() == b.Unix() }
