@@ -37,7 +37,7 @@ func commands() []command {
 		{"serve", "run the bridge (the default; what the Functions host starts)", serve},
 		{"dev", "run the bridge, an ID.me simulator and a demo relying party on localhost", devmode.Run},
 		{"check", "read the settings and report every problem", check},
-		{"keys", "create and rotate signing keys, make a state key", keys},
+		{"keys", "create and rotate signing keys, make a state key", runKeys},
 		{"policy", "render the B2C policy files for one environment and check them", policy.Run},
 		{"version", "print the module version and the commit it was built from", version},
 	}
@@ -149,7 +149,7 @@ func check(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func keys(_ context.Context, args []string, stdout, stderr io.Writer) error {
+func runKeys(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	return keyadmin.Run(args, keyadmin.Stdin(os.Stdin), stdout, stderr, time.Now())
 }
 

@@ -100,25 +100,94 @@ func TestCommands(t *testing.T) {
 				t.Errorf("keys state printed %q: %v", out, err)
 			}
 		}},
-		{[]string{"keys", "bogus"}, 1, nil},
-		{[]string{"frobnicate"}, 2, nil},
-		{[]string{"help"}, 0, func(t *testing.T, out string) {
-			if !strings.Contains(out, "dev") {
-				t.Errorf("help = %q", out)
+		{[]string{"version"}, 0, func(t *testing.T, out string) {
+			if !strings.HasPrefix(out, "idmebridge") || !strings.Contains(out, "commit ") {
+				t.Errorf("version = %q", out)
 			}
 		}},
+		{[]string{"keys", "bogus"}, 2, nil},
+		{[]string{"keys"}, 2, nil},
+		{[]string{"frobnicate"}, 2, nil},
+		{[]string{"help", "frobnicate"}, 2, nil},
+		{[]string{"-x"}, 2, nil},
+	}
+	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}} {
+		tests = append(tests, struct {
+			args     []string
+			wantCode int
+			check    func(t *testing.T, out string)
+		}{args, 0, func(t *testing.T, out string) {
+			for _, c := range commands() {
+				if !strings.Contains(out, "\n  "+c.name+" ") {
+					t.Errorf("usage does not list %s:\n%s", c.name, out)
+				}
+			}
+		}})
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			if code := run(context.Background(), tt.args, &stdout, &stderr); code != tt.wantCode {
-				t.Fatalf("exit %d, want %d (stderr %s)", code, tt.wantCode, stderr.String())
+			code, stdout, stderr := runCLI(tt.args)
+			if code != tt.wantCode {
+				t.Fatalf("exit %d, want %d (stderr %s)", code, tt.wantCode, stderr)
 			}
 			if tt.check != nil {
-				tt.check(t, stdout.String())
+				tt.check(t, stdout)
 			}
 		})
 	}
+}
+
+// notYetConventional lists commands whose packages do not follow internal/cli's conventions
+// yet: their -h results are logged rather than failed, and they are not given bad command lines
+// (dev would start on an extra argument). Empty it as they adopt cli.Parse.
+var notYetConventional = map[string]bool{"dev": true, "policy": true}
+
+// TestCommandLineConventions holds every command, and every keys subcommand, to the same
+// rules: -h, --help and help <command> print its usage to stdout and exit 0; an unknown flag or
+// an extra argument prints the usage to stderr and exits 2.
+func TestCommandLineConventions(t *testing.T) {
+	var cmdLines [][]string
+	for _, c := range commands() {
+		cmdLines = append(cmdLines, []string{c.name})
+	}
+	cmdLines = append(cmdLines, []string{"policy", "render"})
+	for _, sub := range []string{"new", "add", "retire", "prune", "show", "state"} {
+		cmdLines = append(cmdLines, []string{"keys", sub})
+	}
+	for _, cmd := range cmdLines {
+		name := strings.Join(cmd, " ")
+		t.Run(name, func(t *testing.T) {
+			errorf := t.Errorf
+			if notYetConventional[cmd[0]] {
+				errorf = func(format string, args ...any) { t.Logf("not conventional yet: "+format, args...) }
+			}
+			with := func(extra ...string) []string { return append(append([]string{}, cmd...), extra...) }
+			for _, args := range [][]string{with("-h"), with("--help"), append([]string{"help"}, cmd...)} {
+				code, stdout, stderr := runCLI(args)
+				if code != 0 || !strings.HasPrefix(stdout, "usage: handler "+name) || stderr != "" {
+					errorf("%q: exit %d, stdout %q, stderr %q", args, code, stdout, stderr)
+				}
+			}
+			if notYetConventional[cmd[0]] {
+				return
+			}
+			for _, args := range [][]string{with("--no-such-flag"), with("extra-argument")} {
+				code, stdout, stderr := runCLI(args)
+				if code != 2 || !strings.Contains(stderr, "usage: handler "+name) || stdout != "" {
+					errorf("%q: exit %d, stdout %q, stderr %q", args, code, stdout, stderr)
+				}
+			}
+		})
+	}
+}
+
+func runCLI(args []string) (code int, stdout, stderr string) {
+	var out, errOut bytes.Buffer
+	// Cancelled: a command that ignored its command line and started serving stops at once.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	code = run(ctx, args, &out, &errOut)
+	return code, out.String(), errOut.String()
 }
 
 func readJSON(t *testing.T, path string, v any) {
