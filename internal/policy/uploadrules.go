@@ -62,7 +62,8 @@ func checkPolicyKeys(docs []parsed) []Problem {
 		for _, tp := range p.doc.profiles() {
 			for _, k := range tp.Keys {
 				ref := strings.TrimSpace(k.StorageReferenceID)
-				if ref != "" && !strings.HasPrefix(ref, PolicyKeyPrefix) {
+				// A {Settings:...} token is judged once rendered.
+				if ref != "" && !strings.HasPrefix(ref, PolicyKeyPrefix) && !strings.Contains(ref, "{Settings:") {
 					problems = append(problems, Problem{File: p.name, Where: fmt.Sprintf("TechnicalProfile %q", tp.ID), Rule: RulePolicyKey,
 						Message: fmt.Sprintf("key %q names policy key %q: B2C names every policy key %s<name>, so upload fails; use %q",
 							k.ID, ref, PolicyKeyPrefix, PolicyKeyPrefix+ref)})
