@@ -218,8 +218,8 @@ func TestCheckFindsBrokenCopies(t *testing.T) {
 		},
 		{
 			name: "relying party claim no step produces", file: susiFile,
-			old: `<OutputClaim ClaimTypeReferenceId="objectId" PartnerClaimType="sub" />`,
-			new: `<OutputClaim ClaimTypeReferenceId="objectId" PartnerClaimType="sub" /><OutputClaim ClaimTypeReferenceId="idmeBridgeLinkedObjectId" PartnerClaimType="linked" />`,
+			old:  `<OutputClaim ClaimTypeReferenceId="objectId" PartnerClaimType="sub" />`,
+			new:  `<OutputClaim ClaimTypeReferenceId="objectId" PartnerClaimType="sub" /><OutputClaim ClaimTypeReferenceId="idmeBridgeLinkedObjectId" PartnerClaimType="linked" />`,
 			rule: RuleClaimFlow, where: "RelyingParty",
 			wantInMsg: []string{`"idmeBridgeLinkedObjectId" is produced by no step of journey "IdmeBridgeSignUpOrSignIn"`},
 		},

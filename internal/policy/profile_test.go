@@ -128,13 +128,13 @@ func TestMap(t *testing.T) {
 	}
 	got := p.Map(idToken)
 	want := map[string]any{
-		"issuerUserId":         "7f3a",
-		"givenName":            "Ada",
-		"idmeGroups":           []any{"military"},
-		"idmeMilitaryVerified": true,
-		"idmeStudentVerified":  false,
-		"identityProvider":     "id.me", // AlwaysUseDefaultValue: never from the token
-		"authenticationSource": "socialIdpAuthentication",
+		"issuerUserId":          "7f3a",
+		"givenName":             "Ada",
+		"idmeGroups":            []any{"military"},
+		"idmeMilitaryVerified":  true,
+		"idmeStudentVerified":   false,
+		"identityProvider":      "id.me", // AlwaysUseDefaultValue: never from the token
+		"authenticationSource":  "socialIdpAuthentication",
 		"idmeBridgeNameEditing": "Verified",
 	}
 	// Booleans the token lacks take their DefaultValue, false: missing is never verified.
