@@ -97,7 +97,7 @@ func writeFiles(t *testing.T, files map[string][]byte) string {
 // it), where a skipped check would pass unnoticed.
 func need(t *testing.T, what string) {
 	t.Helper()
-	if os.Getenv("CI") != "" {
+	if ci := os.Getenv("CI"); ci != "" && ci != "false" && ci != "0" {
 		t.Fatalf("required in CI (CI=%s): %s", os.Getenv("CI"), what)
 	}
 	t.Logf("SKIPPED, NOT CHECKED: %s", what)

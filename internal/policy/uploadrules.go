@@ -89,7 +89,7 @@ func checkRedirectURIMode(docs []parsed, profiles map[string]Profile) []Problem 
 			if kind != KindOpenIDConnect && kind != KindOAuth2 {
 				continue
 			}
-			if v == "true" || v == "1" {
+			if strings.EqualFold(v, "true") || v == "1" {
 				problems = append(problems, Problem{File: p.name, Where: fmt.Sprintf("TechnicalProfile %q", tp.ID), Rule: RuleRedirectURI,
 					Message: "UsePolicyInRedirectUri is " + v + ": B2C then sends a redirect_uri per policy (.../{policy}/oauth2/authresp) that the bridge's exact match rejects; set it to false"})
 			}
