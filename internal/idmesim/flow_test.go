@@ -1,8 +1,8 @@
 package idmesim
 
 import (
-	"cmp"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"sort"
