@@ -56,9 +56,14 @@ func (rp *RP) handleAuthResponse(w http.ResponseWriter, r *http.Request) {
 
 	if code := form.Get("error"); code != "" {
 		rp.log.Info("bridge answered with an error", "error", code)
+		message := "This is what B2C would receive; it shows the user an error page."
+		if code == "access_denied" {
+			message = "The user declined at ID.me. ID.me lets nobody finish without satisfying the policy, so a user it cannot verify " +
+				"can only decline (or call its support hotline). This is what B2C receives instead of claims."
+		}
 		rp.renderError(w, http.StatusBadRequest, errorPage{
 			Title:       "The bridge answered with an error",
-			Message:     "This is what B2C would receive; it shows the user an error page.",
+			Message:     message,
 			ErrorCode:   code,
 			Description: form.Get("error_description"),
 		})
