@@ -14,7 +14,7 @@ import (
 
 // The parts of the shipped policy files the demo shows.
 const (
-	signInProfileID     = policy.BridgeProfileID   // the sign-up/sign-in journey's exchange
+	signInProfileID     = policy.BridgeProfileID     // the sign-up/sign-in journey's exchange
 	verifyProfileID     = "IdmeBridge-OIDC-Military" // the verify-military journey's exchange
 	verifyStepProfileID = "IdmeBridge-MilitaryRequired"
 	verifyMessageID     = "IdmeBridge-CreateMilitaryRequiredMessage"

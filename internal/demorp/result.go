@@ -85,10 +85,10 @@ func newResultPage(rawIDToken string) (*resultPage, error) {
 		RawIDToken: rawIDToken,
 		Header:     string(header),
 		Alg:        headers.Algorithm().String(),
-		Kid:     headers.KeyID(),
-		Typ:     headers.Type(),
-		Payload: pretty.String(),
-		claims:  claims,
+		Kid:        headers.KeyID(),
+		Typ:        headers.Type(),
+		Payload:    pretty.String(),
+		claims:     claims,
 	}
 	for _, name := range sortedKeys(claims) {
 		page.Claims = append(page.Claims, claimRow{Name: name, Value: formatClaim(name, claims[name])})
