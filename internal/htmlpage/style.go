@@ -31,7 +31,7 @@ const Style = `*{box-sizing:border-box}` +
 const layout = `{{define "head"}}<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<title>{{.}} · {{site}}</title><style>` + Style + `</style></head><body>{{end}}
+<title>{{if eq . site}}{{.}}{{else}}{{.}} · {{site}}{{end}}</title><style>` + Style + `</style></head><body>{{end}}
 {{define "end"}}</body></html>{{end}}
 {{define "links"}}{{template "head" .Title}}
 <h1>{{.Title}}</h1>{{if .Intro}}

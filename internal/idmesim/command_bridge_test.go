@@ -99,6 +99,13 @@ func TestSimulatorCommandBacksABridge(t *testing.T) {
 	if final == nil || final.Query().Get("code") == "" || final.Query().Get("state") != "s1" {
 		t.Fatalf("sign-in did not reach the relying party with a code: %v", final)
 	}
+	// The bridge's bare URL is a page of links, not a 404.
+	resp := waitGet(t, browser, bridgeURL+"/")
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), bridgeURL+"/.well-known/openid-configuration") {
+		t.Errorf("bridge root: %d %s", resp.StatusCode, body)
+	}
 	cancel()
 	if err := <-simDone; err != nil {
 		t.Errorf("simulator: %v", err)
