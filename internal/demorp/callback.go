@@ -58,8 +58,9 @@ func (rp *RP) handleAuthResponse(w http.ResponseWriter, r *http.Request) {
 		rp.log.Info("bridge answered with an error", "error", code)
 		message := "This is what B2C would receive; it shows the user an error page."
 		if code == "access_denied" {
-			message = "The user declined at ID.me. ID.me lets nobody finish without satisfying the policy, so a user it cannot verify " +
-				"can only decline (or call its support hotline). This is what B2C receives instead of claims."
+			message = "Access was denied. At ID.me, a user who has not satisfied the policy cannot finish: they can only decline " +
+				"(or call ID.me's support hotline). The bridge answers access_denied too when it refuses to finish a sign-in; " +
+				"error_description says which. This is what B2C receives instead of claims."
 		}
 		rp.renderError(w, http.StatusBadRequest, errorPage{
 			Title:       "The bridge answered with an error",

@@ -37,6 +37,10 @@ type Options struct {
 	ClientID, ClientSecret string
 	// RedirectURIs are your application's redirect URIs, registered beside the demo's.
 	RedirectURIs []string
+	// IDmeHost is the host name in the simulator's URL: "" is localhost, the bridge's site;
+	// 127.0.0.1 puts the simulator on another site, as ID.me is, for browser tests of the
+	// cross-site return.
+	IDmeHost string
 	// PoliciesDir holds the shipped B2C policy files the demo reads its B2C view from.
 	// "": policies (the repository root's folder). Without them the demo still works.
 	PoliciesDir string
@@ -83,7 +87,7 @@ func Start(ctx context.Context, o Options) (*Env, error) {
 			_ = l.Close()
 		}
 	}
-	listen := func(port int) (string, error) {
+	listen := func(host string, port int) (string, error) {
 		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 		if err != nil {
 			return "", fmt.Errorf("listen on port %d: %w", port, err)
@@ -91,11 +95,15 @@ func Start(ctx context.Context, o Options) (*Env, error) {
 		listeners = append(listeners, ln)
 		// "localhost", not 127.0.0.1: browsers treat it as a secure context, so the bridge's
 		// Secure __Host- cookie works over plain http here.
-		return "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port), nil
+		return "http://" + host + ":" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port), nil
 	}
-	bridgeURL, err1 := listen(o.BridgePort)
-	idmeURL, err2 := listen(o.IDmePort)
-	rpURL, err3 := listen(o.RPPort)
+	idmeHost := cmp.Or(o.IDmeHost, "localhost")
+	if idmeHost != "localhost" && idmeHost != "127.0.0.1" { // every listener is on 127.0.0.1
+		return nil, fmt.Errorf("dev mode: IDmeHost %q must be localhost or 127.0.0.1", idmeHost)
+	}
+	bridgeURL, err1 := listen("localhost", o.BridgePort)
+	idmeURL, err2 := listen(idmeHost, o.IDmePort)
+	rpURL, err3 := listen("localhost", o.RPPort)
 	if err := errors.Join(err1, err2, err3); err != nil {
 		closeAll()
 		return nil, err
