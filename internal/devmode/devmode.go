@@ -5,6 +5,7 @@ package devmode
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -109,7 +110,7 @@ func Start(ctx context.Context, o Options) (*Env, error) {
 		return nil, err
 	}
 	env := &Env{BridgeURL: bridgeURL, IDmeURL: idmeURL, RPURL: rpURL, done: make(chan error, 1),
-		ClientID: cmp.Or(o.ClientID, devClientID), ClientSecret: cmp.Or(o.ClientSecret, seal.NewKey()),
+		ClientID: cmp.Or(o.ClientID, devClientID), ClientSecret: cmp.Or(o.ClientSecret, rand.Text()), // URL-safe, for any client auth style
 		RedirectURIs: append([]string{rpURL + demorp.RedirectPath()}, o.RedirectURIs...)}
 	handlers, err := build(ctx, env, o, log)
 	if err != nil {
