@@ -50,10 +50,9 @@ func signIn(t *testing.T, tab context.Context, env *devmode.Env, login, persona 
 	step(t, tab, "pick "+persona, chromedp.Click(chromedp.CSS(`a[href*="persona=`+persona+`"]`)))
 	if !javascript {
 		// The bridge's form_post page waits for a click without its script.
-		step(t, tab, "submit the form_post page",
-			chromedp.WaitVisible(chromedp.CSS(`form button[type="submit"]`)),
-			chromedp.Click(chromedp.CSS(`form button[type="submit"]`)),
-		)
+		step(t, tab, "see the form_post page", chromedp.WaitVisible(chromedp.CSS(`form button[type="submit"]`)))
+		fitsPhone(t, tab, "the bridge's form_post page")
+		step(t, tab, "submit the form_post page", chromedp.Click(chromedp.CSS(`form button[type="submit"]`)))
 	}
 }
 
