@@ -1,19 +1,20 @@
 package browsertest
 
 import (
+	"context"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"idmebridge/internal/devmode"
 )
 
-// TestDemoShowsWhatB2CSees clicks through the demo for a verified and a not-verified persona:
-// the verdict, the B2C-claims table after the policy's OutputClaims, the verify journey's
-// step, and sign-out through the bridge (and the simulator) back to the demo.
-func TestDemoShowsWhatB2CSees(t *testing.T) {
-	env := startDev(t)
-	browser := newBrowser(t)
+// testDemo clicks through the demo for a verified and a not-verified persona: the verdict,
+// the B2C-claims table after the policy's OutputClaims, the verify journey's step, and
+// sign-out through the bridge (and the simulator) back to the demo.
+func testDemo(t *testing.T, env *devmode.Env, browser context.Context) {
 	groups := "/login?" + url.Values{"policy": {"military student"}}.Encode()
 	tests := []struct {
 		name, login, persona string

@@ -81,12 +81,19 @@ func bridgeCookies(t *testing.T, tab context.Context, env *devmode.Env) []*netwo
 	return cookies
 }
 
-// TestSignInInABrowser signs in for two personas and declines, with JavaScript on and off.
-// Each completed sign-in proves that the binding cookie came back with the cross-site return
-// from the simulator: the bridge refuses a callback without it (see the cookie-removed case).
-func TestSignInInABrowser(t *testing.T) {
+// TestBrowser runs every browser test against one dev mode and one Chromium, which keeps the
+// whole run to seconds.
+func TestBrowser(t *testing.T) {
+	browser := newBrowser(t) // skips first when Chromium is missing
 	env := startDev(t)
-	browser := newBrowser(t)
+	t.Run("sign-in", func(t *testing.T) { testSignIn(t, env, browser) })
+	t.Run("demo", func(t *testing.T) { testDemo(t, env, browser) })
+}
+
+// testSignIn signs in for two personas and declines, with JavaScript on and off. Each
+// completed sign-in proves that the binding cookie came back with the cross-site return from
+// the simulator: the bridge refuses a callback without it (see the cookie-removed case).
+func testSignIn(t *testing.T, env *devmode.Env, browser context.Context) {
 	tests := []struct {
 		name, login, persona string
 		javascript           bool
