@@ -2,7 +2,8 @@
 // ID.me's OAuth/OIDC service, with a fixed cast of personas instead of real people. It backs
 // the bridge's local dev mode and its end-to-end tests, so it keeps ID.me's sharp edges
 // (single-use codes and access tokens, userinfo as a JWT, group status only in attributes.json,
-// loosely typed JSON) rather than smoothing them over.
+// loosely typed JSON, and no way through for someone who has not satisfied the requested
+// policy) rather than smoothing them over.
 package idmesim
 
 import (
