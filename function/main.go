@@ -16,6 +16,7 @@ import (
 	"idmebridge/internal/app"
 	"idmebridge/internal/config"
 	"idmebridge/internal/devmode"
+	"idmebridge/internal/idmesim"
 	"idmebridge/internal/keyadmin"
 	"idmebridge/internal/policy"
 )
@@ -25,6 +26,7 @@ const usage = `usage: handler [command]
 commands:
   serve        run the bridge (the default; what the Functions host starts)
   dev          run the bridge, an ID.me simulator and a demo relying party on localhost
+  simulator    run the ID.me simulator alone, for a bridge started with func start or serve
   check        read the settings and report every problem
   keys ...     create and rotate signing keys, make a state key ("keys" alone for help)
   policy render  render the B2C policy files for one environment and check them
@@ -48,6 +50,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = serve(ctx, stderr)
 	case "dev":
 		err = devmode.Run(ctx, args, stdout, stderr)
+	case "simulator":
+		err = idmesim.Run(ctx, args, stdout, stderr)
 	case "check":
 		if _, err = config.Load(os.LookupEnv); err == nil {
 			fmt.Fprintln(stdout, "settings are valid")
