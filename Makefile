@@ -11,12 +11,16 @@ test: tools
 	go test -race -count=1 ./...
 
 # Azurite (npm, into .ci/node_modules) for the Blob store tests; xmllint (Debian's
-# libxml2-utils) for the B2C policy schema checks. Azurite is pinned to 3.35.0, the last
-# release whose engines accept Node 20; the tests start it with --skipApiVersionCheck.
+# libxml2-utils) for the B2C policy schema checks; Chromium (Debian's chromium) for the
+# browser tests. Azurite is pinned to 3.35.0, the last release whose engines accept Node 20;
+# the tests start it with --skipApiVersionCheck.
 tools: .ci/node_modules/.package-lock.json
 	@command -v xmllint >/dev/null || apt-get install -y -q libxml2-utils >/dev/null 2>&1 || \
 		(apt-get update -q >/dev/null && apt-get install -y -q libxml2-utils >/dev/null) || \
 		{ echo "xmllint is needed: apt-get install libxml2-utils"; exit 1; }
+	@[ -x /usr/bin/chromium ] || apt-get install -y -q chromium >/dev/null 2>&1 || \
+		(apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null) || \
+		{ echo "Chromium is needed for the browser tests: apt-get install chromium"; exit 1; }
 
 # npm writes node_modules/.package-lock.json on install, so a changed lock file reinstalls.
 .ci/node_modules/.package-lock.json: .ci/package-lock.json

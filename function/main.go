@@ -20,6 +20,7 @@ import (
 	"idmebridge/internal/cli"
 	"idmebridge/internal/config"
 	"idmebridge/internal/devmode"
+	"idmebridge/internal/idmesim"
 	"idmebridge/internal/keyadmin"
 	"idmebridge/internal/policy"
 )
@@ -36,6 +37,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the bridge (the default; what the Functions host starts)", serve},
 		{"dev", "run the bridge, an ID.me simulator and a demo relying party on localhost", devmode.Run},
+		{"simulator", "run the ID.me simulator alone, for a bridge started with func start or serve", idmesim.Run},
 		{"check", "read the settings and report every problem", check},
 		{"keys", "create and rotate signing keys, make a state key", runKeys},
 		{"policy", "render the B2C policy files for one environment and check them", policy.Run},
@@ -85,9 +87,9 @@ func usage(cmds []command) string {
 	var b strings.Builder
 	b.WriteString("usage: handler [command] [flags]\n\ncommands:\n")
 	for _, c := range cmds {
-		fmt.Fprintf(&b, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(&b, "  %-10s %s\n", c.name, c.summary)
 	}
-	b.WriteString("  help      help <command> describes one command (as does <command> -h)\n")
+	b.WriteString("  help       help <command> describes one command (as does <command> -h)\n")
 	return b.String()
 }
 

@@ -54,7 +54,7 @@ func TestInstancesShareSignInsAndCodes(t *testing.T) {
 	}
 
 	w.route.Store(-1) // round robin
-	code = w.codeFor("student")
+	code = w.codeFor("service_member")
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	statuses := map[int]int{}

@@ -153,7 +153,7 @@ func TestEntraExternalIDRequirements(t *testing.T) {
 		t.Errorf("discovery does not offer the code flow with client_secret_post: %v", doc)
 	}
 	// External ID maps email: it must be in the id_token (client_secret_post, as External ID sends).
-	tok, err := w.redeem(w.codeFor("teacher"))
+	tok, err := w.redeem(w.codeFor("veteran"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +163,7 @@ func TestEntraExternalIDRequirements(t *testing.T) {
 	}
 	var c map[string]any
 	_ = idt.Claims(&c)
-	if c["email"] != "theo.teacher@example.com" {
+	if c["email"] != "vera.veteran@example.com" {
 		t.Errorf("email = %v", c["email"])
 	}
 }

@@ -34,9 +34,10 @@ func TestSignInEveryPersona(t *testing.T) {
 		{persona: "teacher", scope: "openid teacher", wantGroups: []string{"teacher"}, wantSubgroups: []string{}, wantTrue: []string{"teacher"}},
 		{persona: "responder", scope: "openid responder", wantGroups: []string{"responder"}, wantSubgroups: []string{"EMT"}, wantTrue: []string{"responder"}},
 		{persona: "ial2", scope: "openid " + ial2Scope, wantGroups: []string{"identity"}, wantSubgroups: []string{"IAL2"}, wantTrue: []string{"identity"}},
-		{persona: "unverified", scope: "openid military", wantGroups: []string{}, wantSubgroups: []string{}},
-		{persona: "unverified", scope: "openid", wantGroups: []string{}, wantSubgroups: []string{}}, // client default: military
-		{persona: "student", scope: "openid military", wantGroups: []string{}, wantSubgroups: []string{}},
+		// Not verified for the policy: ID.me lets them only decline.
+		{persona: "unverified", scope: "openid military", wantError: "access_denied"},
+		{persona: "unverified", scope: "openid", wantError: "access_denied"}, // client default: military
+		{persona: "student", scope: "openid military", wantError: "access_denied"},
 		{persona: "cancel", scope: "openid military", wantError: "access_denied"},
 	}
 	for _, tt := range tests {

@@ -208,6 +208,11 @@ func (w *world) signIn(authorizeURL, persona string) authResponse {
 		w.t.Fatalf("bridge redirected to %s, want the simulator's authorize endpoint", idmeURL)
 	}
 	resp = w.get(idmeURL + "&persona=" + url.QueryEscape(persona))
+	if resp.StatusCode == http.StatusOK {
+		// The persona has not satisfied the policy: like ID.me, the simulator offers only to decline.
+		resp.Body.Close()
+		resp = w.get(idmeURL + "&persona=cancel")
+	}
 	if resp.StatusCode != http.StatusFound {
 		w.t.Fatalf("simulator answered %d", resp.StatusCode)
 	}

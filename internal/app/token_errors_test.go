@@ -125,7 +125,7 @@ func TestCodeAndTokenExpire(t *testing.T) {
 	if _, err := w.redeem(code); err == nil {
 		t.Fatal("an expired code was redeemed")
 	}
-	tok, err := w.redeem(w.codeFor("student"))
+	tok, err := w.redeem(w.codeFor("service_member"))
 	if err != nil {
 		t.Fatal(err)
 	}

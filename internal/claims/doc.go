@@ -9,11 +9,11 @@
 //     by handle (see ParseMappings). Empty values are omitted, never
 //     defaulted.
 //   - name, derived as "given family" only when ID.me supplied both parts.
-//   - Group claims, always present so a B2C policy can map them without
-//     guarding for absence: idme_groups (sorted names of verified groups),
-//     idme_subgroups (subgroups of verified groups, verbatim, in order seen)
-//     and one idme_<group>_verified boolean for every known group and every
-//     group ID.me listed.
+//   - Group claims: idme_groups (sorted names of verified groups) and
+//     idme_subgroups (subgroups of verified groups, verbatim, in order seen),
+//     each omitted when empty (B2C reads an array as a stringCollection, and
+//     an empty one is not safe), and one idme_<group>_verified boolean,
+//     always present, for every known group and every group ID.me listed.
 //
 // A group is reported only when ID.me marked it verified: an entry with
 // verified false, or a group ID.me did not list, yields false and

@@ -45,6 +45,13 @@ func addGroupClaims(out map[string]any, known []string, groups []Group) {
 		}
 	}
 	slices.Sort(names)
-	out[claimGroups] = names
-	out[claimSubgroups] = subgroups
+	// An empty array is left out rather than sent as []: B2C maps a JSON array to a
+	// stringCollection, and an empty one has been seen to fail token issuance. The
+	// per-group booleans still say "not verified".
+	if len(names) > 0 {
+		out[claimGroups] = names
+	}
+	if len(subgroups) > 0 {
+		out[claimSubgroups] = subgroups
+	}
 }

@@ -276,19 +276,19 @@ func TestTranslateGroups(t *testing.T) {
 				Attributes: map[string]string{"uuid": "u"},
 				Groups:     tt.groups,
 			})
-			groups, ok := got["idme_groups"].([]string)
-			if !ok || groups == nil {
-				t.Fatalf("idme_groups = %#v, want non-nil []string", got["idme_groups"])
-			}
-			if !slices.Equal(groups, tt.wantGroups) {
-				t.Errorf("idme_groups = %v, want %v", groups, tt.wantGroups)
-			}
-			subgroups, ok := got["idme_subgroups"].([]string)
-			if !ok || subgroups == nil {
-				t.Fatalf("idme_subgroups = %#v, want non-nil []string", got["idme_subgroups"])
-			}
-			if !slices.Equal(subgroups, tt.wantSubgroups) {
-				t.Errorf("idme_subgroups = %v, want %v", subgroups, tt.wantSubgroups)
+			// An empty list is omitted, never sent as [] (B2C's stringCollection).
+			for claim, want := range map[string][]string{"idme_groups": tt.wantGroups, "idme_subgroups": tt.wantSubgroups} {
+				v, present := got[claim]
+				if len(want) == 0 {
+					if present {
+						t.Errorf("%s = %#v, want it omitted", claim, v)
+					}
+					continue
+				}
+				list, ok := v.([]string)
+				if !ok || !slices.Equal(list, want) {
+					t.Errorf("%s = %#v, want %v", claim, v, want)
+				}
 			}
 			for _, g := range tt.wantTrue {
 				if v := got["idme_"+g+"_verified"]; v != true {
@@ -301,6 +301,7 @@ func TestTranslateGroups(t *testing.T) {
 				}
 			}
 			// Every boolean true must correspond to a verified group listed.
+			groups, _ := got["idme_groups"].([]string)
 			for k, v := range got {
 				if strings.HasPrefix(k, "idme_") && strings.HasSuffix(k, "_verified") && v == true {
 					g := strings.TrimSuffix(strings.TrimPrefix(k, "idme_"), "_verified")

@@ -56,9 +56,15 @@ func (rp *RP) handleAuthResponse(w http.ResponseWriter, r *http.Request) {
 
 	if code := form.Get("error"); code != "" {
 		rp.log.Info("bridge answered with an error", "error", code)
+		message := "This is what B2C would receive; it shows the user an error page."
+		if code == "access_denied" {
+			message = "Access was denied. At ID.me, a user who has not satisfied the policy cannot finish: they can only decline " +
+				"(or call ID.me's support hotline). The bridge answers access_denied too when it refuses to finish a sign-in; " +
+				"error_description says which. This is what B2C receives instead of claims."
+		}
 		rp.renderError(w, http.StatusBadRequest, errorPage{
 			Title:       "The bridge answered with an error",
-			Message:     "This is what B2C would receive; it shows the user an error page.",
+			Message:     message,
 			ErrorCode:   code,
 			Description: form.Get("error_description"),
 		})

@@ -1,37 +1,17 @@
 package demorp
 
 import (
-	"fmt"
-	"html/template"
 	"net/http"
 
 	"idmebridge/internal/htmlpage"
 )
 
-// pageStyle is the only styling. Its hash goes into the CSP, so nothing else inline runs or applies.
-const pageStyle = `body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b;line-height:1.45}` +
-	`h1{font-size:1.5rem}h2{font-size:1.1rem;margin-top:1.8rem}` +
-	`.note{background:#fff7d6;border:1px solid #e0c96a;padding:.6rem .8rem;border-radius:4px}` +
-	`.bad{background:#fdecea;border:1px solid #e3a39c;padding:.6rem .8rem;border-radius:4px}` +
-	`.good{color:#1d6b2f}.warn{color:#9a3412}` +
-	`ul.buttons{list-style:none;padding:0}ul.buttons li{margin:.5rem 0}` +
-	`a.button{display:inline-block;padding:.55rem .9rem;border-radius:4px;background:#0b4f8a;color:#fff;text-decoration:none}` +
-	`a.button:hover{background:#093e6c}` +
-	`table{border-collapse:collapse;width:100%}th,td{text-align:left;vertical-align:top;padding:.35rem .6rem;border-bottom:1px solid #e2e2e2}` +
-	`th{width:14rem;font-weight:600}td{word-break:break-word}` +
-	`pre{background:#f5f5f5;border:1px solid #e2e2e2;border-radius:4px;padding:.8rem;overflow:auto}` +
-	`code,pre{font-size:.9em}small{color:#555}`
-
-const pageTemplates = `{{define "head"}}<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>{{.}} · demo relying party</title><style>` + pageStyle + `</style></head><body>{{end}}
-
-{{define "foot"}}<p><a href="{{.}}/">Back to the start page</a></p>
-</body></html>{{end}}
+const pageTemplates = `{{define "foot"}}<p><a href="{{.}}/">Back to the start page</a></p>
+{{template "end"}}{{end}}
 
 {{define "index"}}{{template "head" "Sign in"}}
-<h1>Demo relying party</h1>
+<h1>Demo relying party</h1>{{if .SignedOut}}
+<p class="verdict good">Signed out: the bridge ended the session at ID.me and sent you back here.</p>{{end}}
 <p class="note">This page plays Azure AD B2C: it signs in against the bridge with the authorization code
 flow, form_post, client_secret_post and a nonce, and shows the claims B2C would receive.</p>
 <table>
@@ -39,27 +19,44 @@ flow, form_post, client_secret_post and a nonce, and shows the claims B2C would 
 <tr><th>Client ID</th><td><code>{{.ClientID}}</code></td></tr>
 <tr><th>Redirect URI</th><td><code>{{.RedirectURI}}</code></td></tr>
 </table>
+<h2>Sign-up or sign-in</h2>
 <ul class="buttons">{{range .Buttons}}
-<li><a class="button" href="{{.Href}}">{{.Label}}</a> <small>scope <code>{{.Scope}}</code></small></li>{{end}}
-</ul>
-</body></html>{{end}}
+<li><a class="button" href="{{.Href}}">{{.Label}}</a> <small>scope <code>{{.Scope}}</code>{{if .Note}}: {{.Note}}{{end}}</small></li>{{end}}
+</ul>{{with .Verify}}
+<h2>Verification journey</h2>
+<ul class="buttons"><li><a class="button" href="{{.Href}}">{{.Label}}</a> <small>scope <code>{{.Scope}}</code>: {{.Note}}</small></li></ul>{{end}}{{if .PolicyMissing}}
+<p class="bad">` + policyMissingHint + `</p>{{end}}
+{{template "end"}}{{end}}
 
-{{define "result"}}{{template "head" "Signed in"}}
-<h1>Signed in</h1>
-<p>Requested scope <code>{{.Scope}}</code>.</p>
+{{define "result"}}{{template "head" "Sign-in result"}}
+<h1>Sign-in result</h1>
+<div class="verdict" id="verdict">{{range .Verdict.Lines}}
+<div class="{{if .Verified}}good{{else}}warn{{end}}">{{.Text}}</div>{{end}}
+</div>
+<p>Requested scope <code>{{.Scope}}</code>{{if .Defaulted}}{{if .Policies}}, which names no ID.me policy: the bridge asked ID.me
+for this application's default, <code>{{.Policies}}</code>{{end}}{{else}}: the bridge asked ID.me for <code>{{.Policies}}</code>{{end}}.</p>{{if .Verdict.NotRequested}}
+<p><small>Not requested: {{range $i, $g := .Verdict.NotRequested}}{{if $i}}, {{end}}{{$g}}{{end}}. Their
+<code>idme_*_verified</code> claims say false because nobody asked, not because verification failed.</small></p>{{end}}{{if .Verdict.MilitaryNotVerified}}
+<p class="bad">The verify-military journey would stop here: <a href="{{.BaseURL}}/verify">see its verification-required page</a>.
+B2C issues no token.</p>{{else if eq .Journey "verify"}}
+<p class="good">The verify-military journey continues: B2C issues its token.</p>{{end}}
+{{with .B2C}}<h2>Claims as B2C holds them</h2>
+<p><small>After the <code>{{.ProfileID}}</code> technical profile's OutputClaims, read from the shipped policy files.</small></p>
+<table id="b2c-claims">
+<tr><th>B2C claim type</th><th>Partner claim</th><th>Value</th></tr>{{range .Rows}}
+<tr><td><code>{{.ClaimType}}</code></td><td><code>{{.Partner}}</code></td><td>{{.Value}}{{if .Note}} <small>({{.Note}})</small>{{end}}</td></tr>{{end}}
+</table>{{if .Dropped}}
+<p><small>Dropped by B2C (no OutputClaim maps them): {{range $i, $c := .Dropped}}{{if $i}}, {{end}}<code>{{$c}}</code>{{end}}.</small></p>{{end}}{{end}}
+{{if .LogoutURL}}<p><a class="button" id="sign-out" href="{{.LogoutURL}}">Sign out</a> <small>through the bridge's <code>/logout</code>, which signs out at ID.me too</small></p>{{end}}
+<h2>The id_token</h2>
+<textarea id="id-token" readonly rows="6" aria-label="raw id_token">{{.RawIDToken}}</textarea>
+<h2>Decoded header</h2>
+<pre>{{.Header}}</pre>
+<h2>Decoded payload</h2>
+<pre>{{.Payload}}</pre>
 <h2>Checks B2C makes</h2>
 <table>{{range .Checks}}
 <tr><th>{{.Name}}</th><td class="good">{{.Outcome}}</td></tr>{{end}}
-</table>
-<h2>Token header</h2>
-<table>
-<tr><th>alg</th><td><code>{{.Alg}}</code></td></tr>
-<tr><th>kid</th><td><code>{{.Kid}}</code></td></tr>{{if .Typ}}
-<tr><th>typ</th><td><code>{{.Typ}}</code></td></tr>{{end}}
-</table>
-<h2>Claims in the id_token</h2>
-<table>{{range .Claims}}
-<tr><th><code>{{.Name}}</code></th><td>{{.Value}}</td></tr>{{end}}
 </table>
 <h2>Userinfo</h2>
 <p class="{{if .UserInfo.Matched}}good{{else}}warn{{end}}">Userinfo {{.UserInfo.Summary}}.</p>{{if .UserInfo.Differences}}
@@ -67,9 +64,15 @@ flow, form_post, client_secret_post and a nonce, and shows the claims B2C would 
 <li>{{.}}</li>{{end}}
 </ul>{{end}}
 <p><small>B2C's OpenIdConnect technical profile never calls userinfo: only the id_token counts.</small></p>
-<h2>Decoded payload</h2>
-<pre>{{.Payload}}</pre>
 {{template "foot" .BaseURL}}{{end}}
+
+{{define "verify"}}{{template "head" .Step.Title}}
+<p class="note">The verify-military journey's page for someone ID.me did not verify as military, as the
+shipped policy defines it: no Continue button, and B2C issues no token. Cancel returns the user to the application.</p>
+<h1>{{.Step.Title}}</h1>
+<p class="bad" id="verify-message">{{.Step.Message}}</p>
+<p><a class="button" href="{{.BaseURL}}/">Cancel</a></p>
+{{template "end"}}{{end}}
 
 {{define "error"}}{{template "head" .Title}}
 <h1>{{.Title}}</h1>
@@ -78,14 +81,6 @@ flow, form_post, client_secret_post and a nonce, and shows the claims B2C would 
 <p>error_description: {{.Description}}</p>{{end}}{{if .Detail}}
 <pre>{{.Detail}}</pre>{{end}}</div>
 {{template "foot" .BaseURL}}{{end}}`
-
-func parsePages() (*template.Template, error) {
-	t, err := template.New("pages").Parse(pageTemplates)
-	if err != nil {
-		return nil, fmt.Errorf("demorp: parse pages: %w", err)
-	}
-	return t, nil
-}
 
 // errorPage is every failure the RP shows.
 type errorPage struct {

@@ -7,8 +7,16 @@ import (
 
 // pendingLogin is what we remember between sending the browser to the bridge and its answer.
 type pendingLogin struct {
-	nonce   string
-	scope   string
+	nonce string
+	scope string
+	// policies are the ID.me policies the bridge asks for: the scope's, or the client's
+	// defaults when the scope names none (defaulted).
+	policies  []string
+	defaulted bool
+	// journey is "verify" for the verify-military journey, "" for sign-up/sign-in.
+	journey string
+	// logout marks a sign-out in flight rather than a sign-in; its state comes back to /.
+	logout  bool
 	created time.Time
 }
 

@@ -14,15 +14,35 @@ import (
 
 // resultPage is what a completed sign-in shows.
 type resultPage struct {
-	BaseURL       string
-	Scope         string
+	BaseURL string
+	Scope   string
+	// Policies are what the bridge asked ID.me for; Defaulted says they are the client's
+	// defaults because the scope named none.
+	Policies  string
+	Defaulted bool
+	Verdict   verdict
+	// Journey is "verify" for the verify-military journey.
+	Journey string
+	// B2C is the OutputClaims mapping of the profile the journey uses; nil without the policy.
+	B2C *b2cView
+
+	RawIDToken    string
 	Alg, Kid, Typ string
+	Header        string // the decoded protected header, indented
 	Checks        []check
 	Claims        []claimRow
 	Payload       string // the decoded payload, indented
 	UserInfo      userInfoOutcome
+	LogoutURL     string
 
 	claims map[string]any
+}
+
+// b2cView is the id_token as B2C holds it after a technical profile's OutputClaims.
+type b2cView struct {
+	ProfileID string
+	Rows      []b2cRow
+	Dropped   []string
 }
 
 type check struct{ Name, Outcome string }
@@ -56,13 +76,19 @@ func newResultPage(rawIDToken string) (*resultPage, error) {
 	if err := json.Indent(&pretty, payload, "", "  "); err != nil {
 		return nil, fmt.Errorf("indent id_token payload: %w", err)
 	}
+	header, err := json.MarshalIndent(headers, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode id_token header: %w", err)
+	}
 
 	page := &resultPage{
-		Alg:     headers.Algorithm().String(),
-		Kid:     headers.KeyID(),
-		Typ:     headers.Type(),
-		Payload: pretty.String(),
-		claims:  claims,
+		RawIDToken: rawIDToken,
+		Header:     string(header),
+		Alg:        headers.Algorithm().String(),
+		Kid:        headers.KeyID(),
+		Typ:        headers.Type(),
+		Payload:    pretty.String(),
+		claims:     claims,
 	}
 	for _, name := range sortedKeys(claims) {
 		page.Claims = append(page.Claims, claimRow{Name: name, Value: formatClaim(name, claims[name])})

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -41,8 +42,15 @@ type Options struct {
 	ClientID     string
 	ClientSecret string
 	// Choices are the ID.me policies (scopes) offered as sign-in buttons. Each is sent as
-	// "openid <choice>"; an extra button sends "openid" alone.
+	// "openid <choice>"; an extra button sends "openid" alone. A choice of several
+	// space-separated communities tries ID.me's groups flow.
 	Choices []string
+	// DefaultPolicies are what the bridge asks ID.me for when a sign-in asks for openid alone
+	// (the client's default_idme_scopes), so the result says what was really requested.
+	DefaultPolicies []string
+	// B2C, when set, is the shipped policy rendered for this bridge: the result page maps the
+	// id_token through its OutputClaims as B2C does, and the verify journey can be tried.
+	B2C *B2CPolicy
 	// HTTPClient makes the calls to the bridge. nil: a client with a 10s timeout. A client
 	// without a timeout is copied and given one.
 	HTTPClient *http.Client
@@ -60,6 +68,8 @@ type RP struct {
 	clientID     string
 	clientSecret string
 	choices      []string
+	defaults     []string
+	b2c          *B2CPolicy
 	client       *http.Client
 	log          *slog.Logger
 	now          func() time.Time
@@ -93,7 +103,7 @@ func New(o Options) (*RP, error) {
 	if err := checkChoices(o.Choices); err != nil {
 		return nil, err
 	}
-	pages, err := parsePages()
+	pages, err := htmlpage.Parse("demo relying party", pageTemplates)
 	if err != nil {
 		return nil, err
 	}
@@ -105,11 +115,13 @@ func New(o Options) (*RP, error) {
 		clientID:     o.ClientID,
 		clientSecret: o.ClientSecret,
 		choices:      append([]string(nil), o.Choices...),
+		defaults:     append([]string(nil), o.DefaultPolicies...),
+		b2c:          o.B2C,
 		client:       httpClientWithTimeout(o.HTTPClient),
 		log:          o.Logger,
 		now:          o.Now,
 		pages:        pages,
-		pageCSP:      htmlpage.StyleOnlyCSP(pageStyle),
+		pageCSP:      htmlpage.CSP(),
 		pending:      newPendingLogins(pendingTTL, pendingMax),
 	}
 	if rp.log == nil {
@@ -122,6 +134,7 @@ func New(o Options) (*RP, error) {
 	rp.mux = http.NewServeMux()
 	rp.mux.HandleFunc("GET "+basePath+"/{$}", rp.handleIndex)
 	rp.mux.HandleFunc("GET "+basePath+"/login", rp.handleLogin)
+	rp.mux.HandleFunc("GET "+basePath+"/verify", rp.handleVerifyStep)
 	rp.mux.HandleFunc("POST "+basePath+redirectPath, rp.handleAuthResponse)
 	return rp, nil
 }
@@ -164,16 +177,23 @@ func checkIssuer(raw string) error {
 	return nil
 }
 
-// checkChoices accepts scope tokens as RFC 6749 section 3.3 defines them, once each.
+// checkChoices accepts one or more scope tokens (RFC 6749 section 3.3) per choice, separated
+// by single spaces, and each choice once.
 func checkChoices(choices []string) error {
 	seen := make(map[string]bool, len(choices))
 	for _, c := range choices {
-		if c == "" || c == "openid" {
+		tokens := strings.Split(c, " ")
+		if c == "" || slices.Contains(tokens, "openid") {
 			return fmt.Errorf("demorp: choice %q: openid is always sent; list only the ID.me policy", c)
 		}
-		for _, r := range c {
-			if r < 0x21 || r > 0x7e || r == '"' || r == '\\' {
-				return fmt.Errorf("demorp: choice %q is not a scope token", c)
+		for _, tok := range tokens {
+			if tok == "" {
+				return fmt.Errorf("demorp: choice %q: separate policies with single spaces", c)
+			}
+			for _, r := range tok {
+				if r < 0x21 || r > 0x7e || r == '"' || r == '\\' {
+					return fmt.Errorf("demorp: choice %q is not a scope token", c)
+				}
 			}
 		}
 		if seen[c] {

@@ -58,6 +58,19 @@ func (rp *RP) completeSignIn(ctx context.Context, op *upstream, login pendingLog
 	}
 	result.BaseURL = rp.baseURL
 	result.Scope = login.scope
+	result.Policies = strings.Join(login.policies, " ")
+	result.Defaulted = login.defaulted
+	result.Journey = login.journey
+	result.Verdict = newVerdict(login.policies, result.claims)
+	if rp.b2c != nil {
+		profile := rp.b2c.SignIn
+		if login.journey == journeyVerify {
+			profile = rp.b2c.Verify
+		}
+		rows, dropped := b2cClaims(profile, result.claims)
+		result.B2C = &b2cView{ProfileID: profile.ID, Rows: rows, Dropped: dropped}
+	}
+	result.LogoutURL = rp.logoutURL(op, rawIDToken)
 	result.Checks = []check{
 		{"Signature", fmt.Sprintf("%s with key %q from the bridge's JWKS", result.Alg, result.Kid)},
 		{"Issuer (iss)", "equals " + rp.issuer},

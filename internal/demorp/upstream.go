@@ -16,11 +16,14 @@ type upstream struct {
 	// issParamRequired is true when the bridge advertises RFC 9207, so an answer without `iss`
 	// must be refused (section 2.4).
 	issParamRequired bool
+	// endSession is the end_session_endpoint (RP-Initiated Logout), "" when not advertised.
+	endSession string
 }
 
 // discoveryExtras are the metadata fields go-oidc does not expose.
 type discoveryExtras struct {
-	IssParameterSupported bool `json:"authorization_response_iss_parameter_supported"`
+	IssParameterSupported bool   `json:"authorization_response_iss_parameter_supported"`
+	EndSessionEndpoint    string `json:"end_session_endpoint"`
 }
 
 // upstreamOP returns the discovered bridge, running discovery on first use. A failure is not
@@ -62,6 +65,7 @@ func (rp *RP) upstreamOP(ctx context.Context) (*upstream, error) {
 			RedirectURL:  rp.redirectURI,
 		},
 		issParamRequired: extras.IssParameterSupported,
+		endSession:       extras.EndSessionEndpoint,
 	}
 	rp.log.Info("discovered the bridge", "issuer", rp.issuer)
 	return rp.upstream, nil

@@ -3,39 +3,60 @@
 package devmode
 
 import (
+	"cmp"
 	"context"
+	"crypto/rand"
+	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strconv"
+	"strings"
 	"sync"
 
 	"idmebridge/internal/app"
 	"idmebridge/internal/config"
 	"idmebridge/internal/demorp"
+	"idmebridge/internal/htmlpage"
 	"idmebridge/internal/idmesim"
+	"idmebridge/internal/policy"
 	"idmebridge/internal/provider"
 	"idmebridge/internal/seal"
 	"idmebridge/internal/secrets"
 )
 
-// Options choose the ports (0 picks a free one).
+// Options choose the ports (0 picks a free one) and the bridge client the demo signs in with.
 type Options struct {
 	BridgePort, IDmePort, RPPort int
 	Logger                       *slog.Logger
 	// Lookup supplies extra settings (e.g. BRIDGE_CLAIM_MAPPINGS); dev mode's own win.
 	Lookup config.Lookup
+	// ClientID and ClientSecret are the bridge client of the demo, which your own application
+	// may use too. "": demo-b2c and a new random secret.
+	ClientID, ClientSecret string
+	// RedirectURIs are your application's redirect URIs, registered beside the demo's.
+	RedirectURIs []string
+	// IDmeHost is the host name in the simulator's URL: "" is localhost, the bridge's site;
+	// 127.0.0.1 puts the simulator on another site, as ID.me is, for browser tests of the
+	// cross-site return.
+	IDmeHost string
+	// PoliciesDir holds the shipped B2C policy files the demo reads its B2C view from.
+	// "": policies (the repository root's folder). Without them the demo still works.
+	PoliciesDir string
 }
 
 // Env is a running dev environment.
 type Env struct {
 	BridgeURL, IDmeURL, RPURL string
-	done                      chan error
+	// ClientID and ClientSecret sign in at the bridge; RedirectURIs are every redirect URI
+	// registered for that client.
+	ClientID, ClientSecret string
+	RedirectURIs           []string
+	// PolicyProblem says why the demo has no B2C view, "" when it has one.
+	PolicyProblem string
+	done          chan error
 }
 
 // Wait blocks until the servers have stopped (after the context given to Start is done).
@@ -46,8 +67,14 @@ const (
 	devIDmeID   = "bridge-dev"
 )
 
-// demoPolicies are the ID.me policies the demo relying party offers.
-var demoPolicies = []string{"military", "student", "teacher", "responder", "http://idmanagement.gov/ns/assurance/ial/2/aal/2"}
+// demoPolicies are the ID.me policies the demo client may ask for; demoDefaults is what the
+// bridge asks for when a sign-in names none; demoChoices are the demo's buttons, the last one
+// ID.me's groups flow (several communities, one of which is enough).
+var (
+	demoPolicies = []string{"military", "student", "teacher", "responder", "http://idmanagement.gov/ns/assurance/ial/2/aal/2"}
+	demoDefaults = []string{"military"}
+	demoChoices  = append(append([]string(nil), demoPolicies...), "military student")
+)
 
 // Start listens on the three ports, wires the parts together and serves until ctx is done.
 func Start(ctx context.Context, o Options) (*Env, error) {
@@ -61,7 +88,7 @@ func Start(ctx context.Context, o Options) (*Env, error) {
 			_ = l.Close()
 		}
 	}
-	listen := func(port int) (string, error) {
+	listen := func(host string, port int) (string, error) {
 		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 		if err != nil {
 			return "", fmt.Errorf("listen on port %d: %w", port, err)
@@ -69,21 +96,27 @@ func Start(ctx context.Context, o Options) (*Env, error) {
 		listeners = append(listeners, ln)
 		// "localhost", not 127.0.0.1: browsers treat it as a secure context, so the bridge's
 		// Secure __Host- cookie works over plain http here.
-		return "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port), nil
+		return "http://" + host + ":" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port), nil
 	}
-	bridgeURL, err1 := listen(o.BridgePort)
-	idmeURL, err2 := listen(o.IDmePort)
-	rpURL, err3 := listen(o.RPPort)
+	idmeHost := cmp.Or(o.IDmeHost, "localhost")
+	if idmeHost != "localhost" && idmeHost != "127.0.0.1" { // every listener is on 127.0.0.1
+		return nil, fmt.Errorf("dev mode: IDmeHost %q must be localhost or 127.0.0.1", idmeHost)
+	}
+	bridgeURL, err1 := listen("localhost", o.BridgePort)
+	idmeURL, err2 := listen(idmeHost, o.IDmePort)
+	rpURL, err3 := listen("localhost", o.RPPort)
 	if err := errors.Join(err1, err2, err3); err != nil {
 		closeAll()
 		return nil, err
 	}
-	handlers, err := build(ctx, bridgeURL, idmeURL, rpURL, o.Lookup, log)
+	env := &Env{BridgeURL: bridgeURL, IDmeURL: idmeURL, RPURL: rpURL, done: make(chan error, 1),
+		ClientID: cmp.Or(o.ClientID, devClientID), ClientSecret: cmp.Or(o.ClientSecret, rand.Text()), // URL-safe, for any client auth style
+		RedirectURIs: append([]string{rpURL + demorp.RedirectPath()}, o.RedirectURIs...)}
+	handlers, err := build(ctx, env, o, log)
 	if err != nil {
 		closeAll()
 		return nil, err
 	}
-	env := &Env{BridgeURL: bridgeURL, IDmeURL: idmeURL, RPURL: rpURL, done: make(chan error, 1)}
 	go func() {
 		var wg sync.WaitGroup
 		errs := make([]error, len(listeners))
@@ -97,31 +130,43 @@ func Start(ctx context.Context, o Options) (*Env, error) {
 }
 
 // build returns the bridge, simulator and relying-party handlers, in listener order.
-func build(ctx context.Context, bridgeURL, idmeURL, rpURL string, extra config.Lookup, log *slog.Logger) ([]http.Handler, error) {
-	rpSecret, idmeSecret := seal.NewKey(), seal.NewKey()
+func build(ctx context.Context, env *Env, o Options, log *slog.Logger) ([]http.Handler, error) {
+	bridgeURL, idmeURL, rpURL := env.BridgeURL, env.IDmeURL, env.RPURL
+	idmeSecret := seal.NewKey()
+	demoLink := htmlpage.Link{Label: "Demo relying party", Href: rpURL + "/", Note: "sign in as B2C would"}
 	sim, err := idmesim.New(idmesim.Options{
 		BaseURL: idmeURL,
 		Clients: []idmesim.Client{{ID: devIDmeID, Secret: idmeSecret,
 			RedirectURIs: []string{provider.CallbackURL(bridgeURL), bridgeURL + provider.PathLogoutCallback}}},
-		Logger: log.With("component", "idme-simulator"),
+		Logger:    log.With("component", "idme-simulator"),
+		RootLinks: []htmlpage.Link{demoLink, {Label: "Bridge", Href: bridgeURL + "/"}},
 	})
 	if err != nil {
 		return nil, err
+	}
+	clients, err := json.Marshal([]config.Client{{
+		ID: env.ClientID, SecretName: "demo-client-secret", RedirectURIs: env.RedirectURIs,
+		PostLogoutRedirectURIs: []string{rpURL + "/"}, IDmeScopes: demoPolicies, DefaultIDmeScopes: demoDefaults,
+		// No default response mode: the demo asks for form_post as B2C does, and other
+		// OIDC libraries get the query response they expect by default.
+	}})
+	if err != nil {
+		return nil, fmt.Errorf("dev mode: clients: %w", err)
 	}
 	settings := map[string]string{
 		"BRIDGE_ISSUER":               bridgeURL,
 		"IDME_BASE_URL":               idmeURL,
 		"IDME_CLIENT_ID":              devIDmeID,
+		"IDME_GROUPS_URL":             idmeURL + idmesim.PathGroups,
 		"BRIDGE_ALLOW_EPHEMERAL_KEYS": "true",
-		"BRIDGE_CLIENTS": fmt.Sprintf(`[{"client_id":%q,"secret_name":"demo-client-secret","redirect_uris":[%q],"post_logout_redirect_uris":[%q],"idme_scopes":%s,"default_idme_scopes":["military"],"default_response_mode":"form_post"}]`,
-			devClientID, rpURL+demorp.RedirectPath(), rpURL+"/", jsonList(demoPolicies)),
+		"BRIDGE_CLIENTS":              string(clients),
 	}
 	cfg, err := config.Load(func(k string) (string, bool) {
 		if v, ok := settings[k]; ok {
 			return v, true
 		}
-		if extra != nil {
-			return extra(k)
+		if o.Lookup != nil {
+			return o.Lookup(k)
 		}
 		return "", false
 	})
@@ -130,59 +175,34 @@ func build(ctx context.Context, bridgeURL, idmeURL, rpURL string, extra config.L
 	}
 	bridge, err := app.Build(ctx, app.Parts{
 		Config:  cfg,
-		Secrets: secrets.Map{"demo-client-secret": rpSecret, cfg.IDme.ClientSecret: idmeSecret},
+		Secrets: secrets.Map{"demo-client-secret": env.ClientSecret, cfg.IDme.ClientSecret: idmeSecret},
 		Logger:  log.With("component", "bridge"),
 	})
 	if err != nil {
 		return nil, err
 	}
+	b2c, err := demorp.LoadB2CPolicy(cmp.Or(o.PoliciesDir, "policies"), policy.Environment{
+		Name: "dev", Tenant: "devmode.onmicrosoft.com",
+		PolicySettings: map[string]string{
+			"TenantName": "devmode", "BridgeUrl": bridgeURL, "BridgeClientId": env.ClientID,
+			"BridgeClientSecretKey": "B2C_1A_IdmeBridgeSecret", "IdmeScopes": strings.Join(demoDefaults, " "),
+		},
+	})
+	if err != nil {
+		env.PolicyProblem = err.Error()
+		log.Warn("the demo shows no B2C view: the policy files could not be read", "err", err)
+	}
 	rp, err := demorp.New(demorp.Options{
-		BaseURL: rpURL, Issuer: bridgeURL, ClientID: devClientID, ClientSecret: rpSecret,
-		Choices: demoPolicies, Logger: log.With("component", "demo-relying-party"),
+		BaseURL: rpURL, Issuer: bridgeURL, ClientID: env.ClientID, ClientSecret: env.ClientSecret,
+		Choices: demoChoices, DefaultPolicies: demoDefaults, B2C: b2c,
+		Logger: log.With("component", "demo-relying-party"),
 	})
 	if err != nil {
 		return nil, err
 	}
-	return []http.Handler{bridge, sim, rp}, nil
-}
-
-func jsonList(items []string) string {
-	out := "["
-	for i, s := range items {
-		if i > 0 {
-			out += ","
-		}
-		out += strconv.Quote(s)
-	}
-	return out + "]"
-}
-
-// Run is the `dev` command: flags, Start, a banner that says where to click, and Wait.
-func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	o := Options{Lookup: os.LookupEnv}
-	fs.IntVar(&o.BridgePort, "port", 7071, "port of the bridge (Core Tools' default)")
-	fs.IntVar(&o.IDmePort, "idme-port", 7072, "port of the ID.me simulator")
-	fs.IntVar(&o.RPPort, "rp-port", 7073, "port of the demo relying party")
-	level := fs.String("log-level", "info", "debug, info, warn or error")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	o.Logger = app.NewLogger(stderr, *level)
-	env, err := Start(ctx, o)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, `
-ID.me bridge, dev mode (no accounts needed; nothing leaves this machine)
-
-  Open the demo relying party:  %s
-  Bridge (OIDC issuer):         %s/.well-known/openid-configuration
-  ID.me simulator:              %s/oidc/.well-known/openid-configuration
-
-Pick a policy, then a persona at the simulator, and see the id_token the bridge returns.
-Press Ctrl+C to stop.
-`, env.RPURL, env.BridgeURL, env.IDmeURL)
-	return env.Wait()
+	// The bridge's root page, with the demo beside its own links.
+	withRoot := http.NewServeMux()
+	withRoot.Handle("GET /{$}", htmlpage.BridgeLinks(bridgeURL, demoLink).Handler("ID.me bridge", log))
+	withRoot.Handle("/", bridge)
+	return []http.Handler{withRoot, sim, rp}, nil
 }

@@ -36,3 +36,22 @@ func TestRender(t *testing.T) {
 		t.Fatalf("csp %q", csp)
 	}
 }
+
+func TestLinksPage(t *testing.T) {
+	h := BridgeLinks("https://bridge.example", Link{Label: "Demo", Href: "http://localhost:7073/"}).Handler("ID.me bridge", nil)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	body := rec.Body.String()
+	for _, want := range []string{
+		`href="https://bridge.example/.well-known/openid-configuration"`, `href="https://bridge.example/.well-known/jwks.json"`,
+		`href="https://bridge.example/healthz"`, `href="http://localhost:7073/"`,
+		`<meta name="viewport" content="width=device-width, initial-scale=1">`, "<title>ID.me bridge</title>",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page lacks %s:\n%s", want, body)
+		}
+	}
+	if rec.Code != 200 || rec.Header().Get("Content-Security-Policy") != CSP() {
+		t.Fatalf("%d %v", rec.Code, rec.Header())
+	}
+}

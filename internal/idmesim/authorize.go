@@ -17,7 +17,32 @@ func (s *Simulator) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, http.StatusRequestURITooLong, "The request is too large.")
 		return
 	}
+	s.authorize(w, r, r.URL.Query(), parseScope(r.URL.Query().Get("scope")))
+}
+
+// handleGroups is the groups page (groups.id.me in production): the communities come as
+// "scopes", comma separated, and openid with any identity policy stays in "scope". The user
+// verifies in one of the communities; everything else is as at /oauth/authorize.
+func (s *Simulator) handleGroups(w http.ResponseWriter, r *http.Request) {
+	if len(r.URL.RawQuery) > maxQueryBytes {
+		s.errorPage(w, http.StatusRequestURITooLong, "The request is too large.")
+		return
+	}
 	q := r.URL.Query()
+	scopes := parseScope(q.Get("scope") + " " + strings.ReplaceAll(q.Get("scopes"), ",", " "))
+	for _, sc := range strings.Split(q.Get("scopes"), ",") {
+		if kind, _ := classifyScope(strings.TrimSpace(sc)); kind != scopeCommunity {
+			s.errorPage(w, http.StatusBadRequest, "The groups page takes communities only in scopes.")
+			return
+		}
+	}
+	s.authorize(w, r, q, scopes)
+}
+
+// authorize checks an authorization request, shows the persona picker, and answers for the
+// picked persona: a code when it satisfies the requested policy, the verification-needed page
+// when it does not (as on ID.me, nobody gets through unverified), access_denied when it declines.
+func (s *Simulator) authorize(w http.ResponseWriter, r *http.Request, q url.Values, scopes []string) {
 	client, ok := s.client(q.Get("client_id"))
 	if !ok {
 		s.errorPage(w, http.StatusBadRequest, "Unknown client_id.")
@@ -38,7 +63,6 @@ func (s *Simulator) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		fail("unsupported_response_type", "response_type must be code")
 		return
 	}
-	scopes := parseScope(q.Get("scope"))
 	if len(scopes) == 0 {
 		fail("invalid_request", "scope is required")
 		return
@@ -67,6 +91,7 @@ func (s *Simulator) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		s.showPicker(w, r, client.ID, scopes)
 		return
 	}
+
 	persona, ok := s.pickedPersona(picked)
 	if !ok {
 		s.errorPage(w, http.StatusBadRequest, "Unknown persona.")
@@ -74,6 +99,11 @@ func (s *Simulator) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	}
 	if persona.Cancels {
 		fail("access_denied", "The user declined to share their information.")
+		return
+	}
+	if !persona.Satisfies(scopes) {
+		s.log.Info("verification needed", "client_id", client.ID, "persona", persona.ID)
+		s.showVerificationNeeded(w, r, client.ID, persona, RequirementFor(scopes))
 		return
 	}
 
@@ -106,17 +136,36 @@ func (s *Simulator) pickedPersona(values []string) (Persona, bool) {
 	return p, ok
 }
 
-// showPicker lists the personas, each a link to this same request plus persona=<id>.
+// showPicker lists the personas, each a link to this same request plus persona=<id>, and says
+// which of them ID.me would stop for verification.
 func (s *Simulator) showPicker(w http.ResponseWriter, r *http.Request, clientID string, scopes []string) {
-	page := pickerPage{ClientID: clientID, Scope: strings.Join(scopes, " ")}
+	req := RequirementFor(scopes)
+	page := pickerPage{ClientID: clientID, Scope: strings.Join(scopes, " "), Needs: req.describe()}
 	for _, id := range s.order {
 		p := s.personas[id]
-		q := r.URL.Query()
-		q.Set("persona", p.ID)
-		link := url.URL{Path: r.URL.Path, RawQuery: q.Encode()}
-		page.Personas = append(page.Personas, pickerLink{ID: p.ID, Label: p.Label, Href: link.String()})
+		page.Personas = append(page.Personas, pickerLink{
+			ID: p.ID, Label: p.Label, Href: withPersona(r, p.ID),
+			Blocked: !p.Cancels && !p.Satisfies(scopes),
+		})
 	}
 	s.renderPage(w, http.StatusOK, "picker", page)
+}
+
+// showVerificationNeeded is what ID.me shows someone who has not satisfied the policy: the
+// verification step, a note about the support hotline, and no way on but to decline.
+func (s *Simulator) showVerificationNeeded(w http.ResponseWriter, r *http.Request, clientID string, p Persona, req Requirement) {
+	s.renderPage(w, http.StatusOK, "verify", verifyPage{
+		ClientID: clientID, Persona: p.Label, Needs: req.describe(),
+		Several: len(req.Communities) > 1, DeclineHref: withPersona(r, personaCancel),
+	})
+}
+
+// withPersona is this same request with persona=<id>.
+func withPersona(r *http.Request, id string) string {
+	q := r.URL.Query()
+	q.Set("persona", id)
+	link := url.URL{Path: r.URL.Path, RawQuery: q.Encode()}
+	return link.String()
 }
 
 // redirectWith sends the browser back to the (already validated) redirect URI with params

@@ -173,7 +173,7 @@ func TestPersonaPicker(t *testing.T) {
 	}
 
 	// Following a link (as the browser would) completes the authorize step.
-	resp, _ = h.get(t, "/oauth/authorize", links["teacher"], nil)
+	resp, _ = h.get(t, "/oauth/authorize", links["veteran"], nil)
 	got := redirectQuery(t, resp, testRedirect)
 	if got.Get("code") == "" || got.Get("state") != q.Get("state") {
 		t.Fatalf("following the link gave %v", got)

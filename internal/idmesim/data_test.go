@@ -104,7 +104,7 @@ func TestUserinfoIsSignedJWT(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.persona, func(t *testing.T) {
-			tok := h.tokens(t, tt.persona, "openid login military")["access_token"].(string)
+			tok := h.tokens(t, tt.persona, "openid login")["access_token"].(string)
 			resp, body := h.get(t, userinfoPath, nil, bearer(tok))
 			if resp.StatusCode != http.StatusOK {
 				t.Fatalf("userinfo: %d %s", resp.StatusCode, body)

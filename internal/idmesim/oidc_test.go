@@ -91,16 +91,16 @@ func TestIDTokenVerifiesWithGoOIDC(t *testing.T) {
 	verifier := provider.VerifierContext(ctx, &oidc.Config{ClientID: testClientID, Now: h.clock.Now})
 
 	tests := []struct {
-		persona, email, nonce string
+		persona, email, nonce, policy string
 	}{
-		{"veteran", "vera.veteran@example.com", "nonce-v"},
-		{"ial2", "ida.identity@example.com", ""},
+		{"veteran", "vera.veteran@example.com", "nonce-v", "military"},
+		{"ial2", "ida.identity@example.com", "", "login"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.persona, func(t *testing.T) {
 			conf := oauth2.Config{
 				ClientID: testClientID, ClientSecret: testSecret, RedirectURL: testRedirect,
-				Endpoint: provider.Endpoint(), Scopes: []string{oidc.ScopeOpenID, "military"},
+				Endpoint: provider.Endpoint(), Scopes: []string{oidc.ScopeOpenID, tt.policy},
 			}
 			conf.Endpoint.AuthStyle = oauth2.AuthStyleInParams
 			pkce := oauth2.GenerateVerifier()
@@ -116,7 +116,7 @@ func TestIDTokenVerifiesWithGoOIDC(t *testing.T) {
 			code := h.code(t, tt.persona, q)
 
 			tok, err := conf.Exchange(ctx, code, oauth2.VerifierOption(pkce),
-				oauth2.SetAuthURLParam("scope", "openid military"))
+				oauth2.SetAuthURLParam("scope", "openid "+tt.policy))
 			if err != nil {
 				t.Fatalf("exchange: %v", err)
 			}

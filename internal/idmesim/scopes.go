@@ -93,3 +93,82 @@ func groupStatus(p Persona, scopes []string) []Status {
 	}
 	return out
 }
+
+// verifiesIdentity reports identity policies that need a verified identity (IAL2 and its
+// equivalents); login and mfa only need an account.
+func verifiesIdentity(scope string) bool {
+	switch scope {
+	case "http://idmanagement.gov/ns/assurance/ial/2/aal/2", "kba_replacement", "fortified_identity":
+		return true
+	}
+	return false
+}
+
+// Requirement is what a user must have verified at ID.me to finish a sign-in: ID.me does not
+// let anyone through who has not satisfied the requested policy.
+type Requirement struct {
+	// Communities are the requested groups; being verified in any one of them is enough (with
+	// several, that is ID.me's groups flow, where the user picks one).
+	Communities []string
+	// Identity is set when an identity-verification policy (IAL2) was requested.
+	Identity bool
+}
+
+// RequirementFor reads the requirement out of the requested scopes.
+func RequirementFor(scopes []string) Requirement {
+	var req Requirement
+	for _, sc := range scopes {
+		kind, group := classifyScope(sc)
+		switch {
+		case kind == scopeCommunity && !hasScope(req.Communities, group):
+			req.Communities = append(req.Communities, group)
+		case kind == scopeIdentity && verifiesIdentity(sc):
+			req.Identity = true
+		}
+	}
+	return req
+}
+
+// Satisfies reports whether the persona may finish a sign-in that asks for these scopes.
+func (p Persona) Satisfies(scopes []string) bool {
+	if p.Cancels {
+		return false
+	}
+	req := RequirementFor(scopes)
+	if req.Identity && !p.verifiedIn(identityGroup) {
+		return false
+	}
+	if len(req.Communities) == 0 {
+		return true
+	}
+	for _, g := range req.Communities {
+		if p.verifiedIn(g) {
+			return true
+		}
+	}
+	return false
+}
+
+func (p Persona) verifiedIn(group string) bool {
+	st, ok := p.status(group)
+	return ok && st.Verified
+}
+
+// describe says in words what the requirement asks, for the simulator's pages.
+func (r Requirement) describe() string {
+	var parts []string
+	if r.Identity {
+		parts = append(parts, "identity verification (IAL2)")
+	}
+	switch len(r.Communities) {
+	case 0:
+	case 1:
+		parts = append(parts, r.Communities[0]+" verification")
+	default:
+		parts = append(parts, "verification in one of: "+strings.Join(r.Communities, ", "))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return strings.Join(parts, " and ")
+}

@@ -2,7 +2,8 @@
 // ID.me's OAuth/OIDC service, with a fixed cast of personas instead of real people. It backs
 // the bridge's local dev mode and its end-to-end tests, so it keeps ID.me's sharp edges
 // (single-use codes and access tokens, userinfo as a JWT, group status only in attributes.json,
-// loosely typed JSON) rather than smoothing them over.
+// loosely typed JSON, and no way through for someone who has not satisfied the requested
+// policy) rather than smoothing them over.
 package idmesim
 
 import (
@@ -36,6 +37,8 @@ type Options struct {
 	Clients []Client
 	Now     func() time.Time // nil: time.Now
 	Logger  *slog.Logger     // nil: discard
+	// RootLinks are added to the page at the simulator's root URL (dev mode links the demo).
+	RootLinks []htmlpage.Link
 }
 
 // Lifetimes ID.me documents: codes live 5 minutes, access tokens expire_in 300 seconds.
@@ -74,7 +77,7 @@ func New(opts Options) (*Simulator, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages, err := parsePages()
+	pages, err := htmlpage.Parse("ID.me simulator", pageTemplates)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +90,7 @@ func New(opts Options) (*Simulator, error) {
 		log:      opts.Logger,
 		signer:   sg,
 		pages:    pages,
-		pageCSP:  htmlpage.StyleOnlyCSP(pageStyle),
+		pageCSP:  htmlpage.CSP(),
 		grants:   newGrantStore(),
 	}
 	if s.now == nil {
@@ -100,9 +103,13 @@ func New(opts Options) (*Simulator, error) {
 		s.personas[p.ID] = p
 		s.order = append(s.order, p.ID)
 	}
-	s.mux = s.routes(path)
+	s.mux = s.routes(path, opts.RootLinks)
 	return s, nil
 }
+
+// PathGroups is where, below BaseURL, the simulator serves ID.me's groups page (production's
+// https://groups.id.me): give a bridge IDME_GROUPS_URL=BaseURL+PathGroups to try the groups flow.
+const PathGroups = "/groups"
 
 // Issuer is the OIDC issuer the simulator puts in id_tokens and discovery.
 func (s *Simulator) Issuer() string { return s.issuer }
@@ -112,9 +119,11 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
-func (s *Simulator) routes(prefix string) *http.ServeMux {
+func (s *Simulator) routes(prefix string, rootLinks []htmlpage.Link) *http.ServeMux {
 	mux := http.NewServeMux()
+	mux.Handle("GET "+prefix+"/{$}", s.rootPage(rootLinks))
 	mux.HandleFunc("GET "+prefix+"/oauth/authorize", s.handleAuthorize)
+	mux.HandleFunc("GET "+prefix+PathGroups, s.handleGroups)
 	mux.HandleFunc("POST "+prefix+"/oauth/token", s.handleToken)
 	mux.HandleFunc("GET "+prefix+"/oauth/logout", s.handleLogout)
 	mux.HandleFunc("GET "+prefix+"/oidc/.well-known/openid-configuration", s.handleDiscovery)

@@ -272,7 +272,7 @@ func TestConcurrentFlows(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := h.tryFlow(personas[i%len(personas)], "openid military"); err != nil {
+			if err := h.tryFlow(personas[i%len(personas)], "openid login"); err != nil {
 				t.Error(err)
 			}
 		}()

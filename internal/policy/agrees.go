@@ -25,6 +25,13 @@ func Agrees(rendered, issuerURL, clientID string) error {
 	if err != nil {
 		return err
 	}
+	return AgreesFiles(files, rendered, issuerURL, clientID)
+}
+
+// AgreesFiles is Agrees on files already in memory; where names them in errors. The issuer is
+// normalised as the bridge normalises BRIDGE_ISSUER.
+func AgreesFiles(files map[string][]byte, where, issuerURL, clientID string) error {
+	issuerURL = NormalizeIssuer(issuerURL)
 	docs, err := parseAll(files)
 	if err != nil {
 		return err
@@ -60,7 +67,7 @@ func Agrees(rendered, issuerURL, clientID string) error {
 		disagreements = append(disagreements, disagree(p, issuerURL, clientID)...)
 	}
 	if checked == 0 {
-		return fmt.Errorf("%w: no OpenIdConnect technical profile with METADATA in %s", ErrDisagree, rendered)
+		return fmt.Errorf("%w: no OpenIdConnect technical profile with METADATA in %s", ErrDisagree, where)
 	}
 	if len(disagreements) > 0 {
 		return fmt.Errorf("%w:\n\t%s", ErrDisagree, strings.Join(disagreements, "\n\t"))

@@ -26,6 +26,7 @@ func TestAgreesFindsDisagreement(t *testing.T) {
 	const metadata = `<Item Key="METADATA">https://idme-bridge-dev.azurewebsites.net/.well-known/openid-configuration</Item>`
 	tests := []struct {
 		name     string
+		file     string // extFile unless set
 		old, new string
 		n        int
 		issuer   string
@@ -43,16 +44,12 @@ func TestAgreesFindsDisagreement(t *testing.T) {
 			want: []string{"METADATA"},
 		},
 		{
-			name: "issuer with a trailing slash", issuer: devIssuer + "/",
-			want: []string{"METADATA", devIssuer + "//.well-known"},
-		},
-		{
 			name: "another client", client: "b2c-other",
 			want: []string{`client_id is "b2c-contosodev", want "b2c-other"`},
 		},
 		{
 			// It inherits METADATA; overriding it there alone must be caught too.
-			name: "only the military profile points elsewhere",
+			name: "only the military profile points elsewhere", file: verifyFile,
 			old:  "openid military</Item>\n          </Metadata>",
 			new:  "openid military</Item><Item Key=\"METADATA\">https://elsewhere.example/.well-known/openid-configuration</Item></Metadata>",
 			n:    1,
@@ -70,6 +67,11 @@ func TestAgreesFindsDisagreement(t *testing.T) {
 		},
 		{
 			name: "scope without openid",
+			old:  `<Item Key="scope">openid military</Item>`, new: `<Item Key="scope">military</Item>`, n: -1,
+			file: verifyFile, want: []string{"IdmeBridge-OIDC-Military: scope", "lacks openid"},
+		},
+		{
+			name: "bridge scope without openid",
 			old:  `<Item Key="scope">openid military</Item>`, new: `<Item Key="scope">military</Item>`, n: -1,
 			want: []string{"IdmeBridge-OIDC: scope", "lacks openid"},
 		},
@@ -94,7 +96,11 @@ func TestAgreesFindsDisagreement(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			broken := files
 			if tt.old != "" {
-				broken = mutate(t, files, extFile, tt.old, tt.new, tt.n)
+				file := extFile
+				if tt.file != "" {
+					file = tt.file
+				}
+				broken = mutate(t, files, file, tt.old, tt.new, tt.n)
 			}
 			issuer, client := devIssuer, devClient
 			if tt.issuer != "" {
@@ -127,5 +133,16 @@ func TestAgreesWithoutBridgeProfile(t *testing.T) {
 	}
 	if err := Agrees(t.TempDir(), devIssuer, devClient); err == nil {
 		t.Error("Agrees accepted a folder without policy files")
+	}
+}
+
+// The issuer is normalised as the bridge normalises BRIDGE_ISSUER: a trailing slash is not a
+// disagreement and never produces "//.well-known".
+func TestAgreesNormalisesIssuer(t *testing.T) {
+	dir := writeFiles(t, readDir(t, rendered(t, "Development")))
+	for _, issuer := range []string{devIssuer + "/", devIssuer + "//", " " + devIssuer} {
+		if err := Agrees(dir, issuer, devClient); err != nil {
+			t.Errorf("Agrees(%q) = %v", issuer, err)
+		}
 	}
 }

@@ -78,6 +78,7 @@ func Check(files map[string][]byte, known KnownIDs) []Problem {
 	problems = append(problems, checkSelections(docs)...)
 	problems = append(problems, checkMetadata(docs, known)...)
 	problems = append(problems, checkBooleanPreconditions(docs, known)...)
+	problems = append(problems, checkUploadRules(docs, known)...)
 	slices.SortFunc(problems, func(a, b Problem) int {
 		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Where, b.Where), cmp.Compare(a.Message, b.Message))
 	})

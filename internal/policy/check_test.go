@@ -9,7 +9,8 @@ import (
 const (
 	extFile    = "TrustFrameworkExtensions.IdmeBridge.xml"
 	susiFile   = "SignUpOrSignInWithIdme.xml"
-	verifyFile = "VerifyMilitaryWithIdme.xml"
+	verifyFile = "VerifyMilitaryWithIdme.xml" // rendered from VerifyCommunityWithIdme.xml
+	linkFile   = "LinkIdmeAccount.xml"
 )
 
 func TestCheckShippedFiles(t *testing.T) {
@@ -17,7 +18,13 @@ func TestCheckShippedFiles(t *testing.T) {
 		name  string
 		files func(t *testing.T) map[string][]byte
 	}{
-		{"templates", func(t *testing.T) map[string][]byte { return readDir(t, shippedDir(t)) }},
+		{"templates", func(t *testing.T) map[string][]byte {
+			files, err := ExpandCommunities(readDir(t, shippedDir(t)), "military student")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return files
+		}},
 		{"rendered", func(t *testing.T) map[string][]byte { return readDir(t, rendered(t, "Production")) }},
 	}
 	for _, tt := range tests {
@@ -32,8 +39,8 @@ func TestCheckShippedFiles(t *testing.T) {
 // Without the starter pack's ids, the shipped files' references to it are reported: the list
 // is what makes them resolve.
 func TestCheckNeedsStarterPack(t *testing.T) {
-	problems := Check(readDir(t, shippedDir(t)), KnownIDs{})
-	for _, want := range []string{`"SM-SocialLogin"`, `"CreateAlternativeSecurityId"`, `"api.selfasserted"`,
+	problems := Check(readDir(t, rendered(t, "Development")), KnownIDs{})
+	for _, want := range []string{`"SM-Noop"`, `"CreateAlternativeSecurityId"`, `"api.selfasserted"`,
 		`"B2C_1A_TrustFrameworkExtensions"`, `"JwtIssuer"`, `"DefaultWeb"`, `"objectId"`} {
 		if !slices.ContainsFunc(problems, func(p Problem) bool { return strings.Contains(p.Message, want) }) {
 			t.Errorf("no problem mentions %s", want)
@@ -63,13 +70,13 @@ func TestCheckFindsBrokenCopies(t *testing.T) {
 			wantInMsg: []string{`"Metadata"`, `did you mean "METADATA"`},
 		},
 		{
-			name: "misspelled key in a profile that inherits its protocol", file: extFile,
+			name: "misspelled key in a profile that inherits its protocol", file: verifyFile,
 			old: `<Item Key="scope">openid military</Item>`, new: `<Item Key="scopes">openid military</Item>`,
 			rule: RuleMetadata, where: `TechnicalProfile "IdmeBridge-OIDC-Military"`,
 			wantInMsg: []string{`"scopes"`, "OpenIdConnect"},
 		},
 		{
-			name: "misspelled self-asserted metadata key", file: extFile,
+			name: "misspelled self-asserted metadata key", file: verifyFile,
 			old: `setting.showContinueButton`, new: `setting.showContinueButon`,
 			rule: RuleMetadata, where: `TechnicalProfile "IdmeBridge-MilitaryRequired"`,
 			wantInMsg: []string{`did you mean "setting.showContinueButton"`},
@@ -81,7 +88,7 @@ func TestCheckFindsBrokenCopies(t *testing.T) {
 			wantInMsg: []string{`"HttpBinding" appears twice`},
 		},
 		{
-			name: "unknown protocol handler", file: extFile,
+			name: "unknown protocol handler", file: verifyFile,
 			old: `Web.TPEngine.Providers.ClaimsTransformationProtocolProvider`, new: `Web.TPEngine.Providers.ClaimTransformationProtocolProvider`,
 			rule: RuleProtocol, where: `TechnicalProfile "IdmeBridge-AssertMilitaryVerified"`,
 			wantInMsg: []string{"unknown protocol handler"},
@@ -100,37 +107,37 @@ func TestCheckFindsBrokenCopies(t *testing.T) {
 			wantInMsg: []string{`unknown claim type "idmeNavyBranch"`},
 		},
 		{
-			name: "precondition on an unknown claim", file: extFile,
+			name: "precondition on an unknown claim", file: verifyFile,
 			old: `<Value>idmeMilitaryVerified</Value>`, new: `<Value>idmeMilitaryVerifed</Value>`,
 			rule: RuleReference, where: `UserJourney "IdmeBridgeVerifyMilitary" step 2`,
 			wantInMsg: []string{`Precondition Value refers to unknown claim type "idmeMilitaryVerifed"`},
 		},
 		{
-			name: "boolean precondition in lower case", file: extFile,
+			name: "boolean precondition in lower case", file: verifyFile,
 			old: `<Value>True</Value>`, new: `<Value>true</Value>`,
 			rule: RulePrecondition, where: `UserJourney "IdmeBridgeVerifyMilitary" step 2`,
 			wantInMsg: []string{`boolean "idmeMilitaryVerified" with "true"`},
 		},
 		{
-			name: "claims exchange of an unknown technical profile", file: extFile,
+			name: "claims exchange of an unknown technical profile", file: verifyFile,
 			old: `TechnicalProfileReferenceId="IdmeBridge-OIDC-Military"`, new: `TechnicalProfileReferenceId="IdmeBridge-OIDC-Militray"`,
 			rule: RuleReference, where: `UserJourney "IdmeBridgeVerifyMilitary" step 1`,
 			wantInMsg: []string{`unknown technical profile "IdmeBridge-OIDC-Militray"`},
 		},
 		{
 			name: "unknown session management profile", file: extFile,
-			old: `ReferenceId="SM-SocialLogin"`, new: `ReferenceId="SM-SocialLogon"`,
+			old: `ReferenceId="SM-Noop"`, new: `ReferenceId="SM-Nop"`,
 			rule: RuleReference, where: `TechnicalProfile "IdmeBridge-OIDC"`,
-			wantInMsg: []string{`UseTechnicalProfileForSessionManagement ReferenceId refers to unknown technical profile "SM-SocialLogon"`},
+			wantInMsg: []string{`UseTechnicalProfileForSessionManagement ReferenceId refers to unknown technical profile "SM-Nop"`},
 		},
 		{
-			name: "unknown included profile", file: extFile,
+			name: "unknown included profile", file: verifyFile,
 			old: `<IncludeTechnicalProfile ReferenceId="IdmeBridge-OIDC" />`, new: `<IncludeTechnicalProfile ReferenceId="IdmeBridge-OIDCX" />`,
 			rule: RuleReference, where: `TechnicalProfile "IdmeBridge-OIDC-Military"`,
 			wantInMsg: []string{`unknown technical profile "IdmeBridge-OIDCX"`},
 		},
 		{
-			name: "unknown validation profile", file: extFile,
+			name: "unknown validation profile", file: verifyFile,
 			old: `<ValidationTechnicalProfile ReferenceId="IdmeBridge-AssertMilitaryVerified" />`, new: `<ValidationTechnicalProfile ReferenceId="IdmeBridge-AssertMilitary" />`,
 			rule: RuleReference, where: `TechnicalProfile "IdmeBridge-MilitaryRequired"`,
 			wantInMsg: []string{`ValidationTechnicalProfile ReferenceId refers to unknown technical profile "IdmeBridge-AssertMilitary"`},
@@ -138,7 +145,7 @@ func TestCheckFindsBrokenCopies(t *testing.T) {
 		{
 			name: "unknown token issuer", file: extFile,
 			old: `CpimIssuerTechnicalProfileReferenceId="JwtIssuer"`, new: `CpimIssuerTechnicalProfileReferenceId="JWTIssuer"`,
-			rule: RuleReference, where: `UserJourney "IdmeBridgeSignUpOrSignIn" step 7`,
+			rule: RuleReference, where: `UserJourney "IdmeBridgeSignUpOrSignIn" step 9`,
 			wantInMsg: []string{`unknown technical profile "JWTIssuer"`},
 		},
 		{
@@ -151,13 +158,13 @@ func TestCheckFindsBrokenCopies(t *testing.T) {
 			name: "claims transformation outputs an unknown claim", file: extFile,
 			old:  `<OutputClaim ClaimTypeReferenceId="idmeBridgeMessage" TransformationClaimType="createdClaim" />`,
 			new:  `<OutputClaim ClaimTypeReferenceId="idmeBridgeMesage" TransformationClaimType="createdClaim" />`,
-			rule: RuleReference, where: `ClaimsTransformation "IdmeBridge-CreateMilitaryRequiredMessage"`,
+			rule: RuleReference, where: `ClaimsTransformation "IdmeBridge-CreateAlreadyLinkedMessage"`,
 			wantInMsg: []string{`unknown claim type "idmeBridgeMesage"`},
 		},
 		{
 			name: "unknown content definition in metadata", file: extFile,
 			old: `<Item Key="ContentDefinitionReferenceId">api.selfasserted</Item>`, new: `<Item Key="ContentDefinitionReferenceId">api.selfassert</Item>`,
-			rule: RuleReference, where: `TechnicalProfile "IdmeBridge-MilitaryRequired"`,
+			rule: RuleReference, where: `TechnicalProfile "IdmeBridge-AlreadyLinked"`,
 			wantInMsg: []string{`Metadata ContentDefinitionReferenceId refers to unknown content definition "api.selfassert"`},
 		},
 		{
@@ -190,6 +197,46 @@ func TestCheckFindsBrokenCopies(t *testing.T) {
 			rule: RuleReference, where: `UserJourney "IdmeBridgeSignUpOrSignIn" step 1`,
 			wantInMsg: []string{`TargetClaimsExchangeId refers to unknown ClaimsExchange "IdmeExchange"`},
 		},
+		// B2C's upload rules and run-time claim flow.
+		{
+			name: "policy in the redirect URI", file: extFile,
+			old: `<Item Key="UsePolicyInRedirectUri">false</Item>`, new: `<Item Key="UsePolicyInRedirectUri">true</Item>`,
+			rule: RuleRedirectURI, where: `TechnicalProfile "IdmeBridge-OIDC"`,
+			wantInMsg: []string{"UsePolicyInRedirectUri is true", "exact match"},
+		},
+		{
+			name: "policy key without the B2C_1A_ prefix", file: extFile,
+			old: `StorageReferenceId="B2C_1A_IdmeBridgeSecret"`, new: `StorageReferenceId="IdmeBridgeSecret"`,
+			rule: RulePolicyKey, where: `TechnicalProfile "IdmeBridge-OIDC"`,
+			wantInMsg: []string{`"IdmeBridgeSecret"`, `use "B2C_1A_IdmeBridgeSecret"`},
+		},
+		{
+			name: "CreateAlternativeSecurityId removed", file: extFile,
+			old: `<OutputClaimsTransformation ReferenceId="CreateAlternativeSecurityId" />`, new: ``,
+			rule: RuleClaimFlow, where: `UserJourney "IdmeBridgeSignUpOrSignIn" step 3`,
+			wantInMsg: []string{`"IdmeBridge-AAD-UserReadUsingAlternativeSecurityId-NoError" requires claim "alternativeSecurityId"`},
+		},
+		{
+			name: "relying party claim no step produces", file: susiFile,
+			old:  `<OutputClaim ClaimTypeReferenceId="objectId" PartnerClaimType="sub" />`,
+			new:  `<OutputClaim ClaimTypeReferenceId="objectId" PartnerClaimType="sub" /><OutputClaim ClaimTypeReferenceId="idmeBridgeLinkedObjectId" PartnerClaimType="linked" />`,
+			rule: RuleClaimFlow, where: "RelyingParty",
+			wantInMsg: []string{`"idmeBridgeLinkedObjectId" is produced by no step of journey "IdmeBridgeSignUpOrSignIn"`},
+		},
+		{
+			name: "validation profile input the page does not output", file: verifyFile,
+			old:  "<OutputClaim ClaimTypeReferenceId=\"idmeBridgeMessage\" />\n            <OutputClaim ClaimTypeReferenceId=\"idmeMilitaryVerified\" />",
+			new:  `<OutputClaim ClaimTypeReferenceId="idmeBridgeMessage" />`,
+			rule: RuleValidation, where: `TechnicalProfile "IdmeBridge-MilitaryRequired"`,
+			wantInMsg: []string{`"IdmeBridge-AssertMilitaryVerified" takes input claim "idmeMilitaryVerified"`},
+		},
+		{
+			name: "linking page that can be continued past", file: extFile,
+			old:  `<ValidationTechnicalProfile ReferenceId="IdmeBridge-AssertLinkAllowed" />`,
+			new:  `<ValidationTechnicalProfile ReferenceId="IdmeBridge-AssertLinkAllowd" />`,
+			rule: RuleReference, where: `TechnicalProfile "IdmeBridge-AlreadyLinked"`,
+			wantInMsg: []string{`"IdmeBridge-AssertLinkAllowd"`},
+		},
 		{
 			name: "not well-formed", file: verifyFile,
 			old: `</RelyingParty>`, new: `</RelyingPart>`,
@@ -197,7 +244,7 @@ func TestCheckFindsBrokenCopies(t *testing.T) {
 			wantInMsg: []string{verifyFile},
 		},
 	}
-	shipped := readDir(t, shippedDir(t))
+	shipped := readDir(t, rendered(t, "Development"))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			problems := Check(mutate(t, shipped, tt.file, tt.old, tt.new, 1), StarterPack())

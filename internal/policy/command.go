@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,29 +14,78 @@ import (
 
 const usage = `usage: handler policy render [flags]
 
-Renders the B2C policy templates for one environment of appsettings.json and checks the result:
-every reference resolves (in the files or in the starter pack they extend) and every metadata
-key is one its technical profile understands.
+Renders the B2C policy templates for one environment of appsettings.json and checks the result
+before writing anything: every reference resolves (in the files or in the starter pack they
+extend), every metadata key is one its technical profile understands, B2C's upload rules hold,
+and (with -schema) every file validates against Microsoft's TrustFrameworkPolicy schema. It
+prints the upload order and the redirect URIs to register in the bridge's BRIDGE_CLIENTS.
+
+The schema is Microsoft's TrustFrameworkPolicy_0.3.0.0.xsd (the one the B2C VS Code extension
+and Microsoft's custom policy documentation use); it is not part of this repository, so pass
+its path. Schema validation needs xmllint (apt-get install libxml2-utils).
 
 `
 
-// Run executes the policy command: "render" is its only subcommand.
+// subcommandFunc runs one subcommand of "policy" with the arguments after its name.
+type subcommandFunc func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+
+// subcommand finds a subcommand by name; a new one is one more case.
+func subcommand(name string) (subcommandFunc, bool) {
+	switch name {
+	case "render":
+		return runRender, true
+	}
+	return nil, false
+}
+
+// Run executes the policy command.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "render" {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help" || args[0] == "help") {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errors.New("policy: the render subcommand is required")
 	}
+	run, ok := subcommand(args[0])
+	if !ok {
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("policy: unknown subcommand %q (the render subcommand is required)", args[0])
+	}
+	return run(ctx, args[1:], stdout, stderr)
+}
+
+// ErrNoSchema is wrapped when -schema names a file that does not exist.
+var ErrNoSchema = errors.New("policy: schema file not found")
+
+func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("policy render", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
 	src := fs.String("src", "policies", "folder with appsettings.json and the policy templates")
 	env := fs.String("env", "Development", "environment (Name) in appsettings.json")
 	out := fs.String("out", "", "where to write the rendered files (default SRC/build/ENV)")
-	schema := fs.String("schema", "", "also validate each rendered file against this TrustFrameworkPolicy .xsd with xmllint")
-	issuer := fs.String("issuer", "", "also check the OpenIdConnect profile points at this bridge (its BRIDGE_ISSUER)")
+	schema := fs.String("schema", "", "also validate each rendered file against this TrustFrameworkPolicy_0.3.0.0.xsd with xmllint")
+	issuer := fs.String("issuer", "", "also check the OpenIdConnect profiles point at this bridge (its BRIDGE_ISSUER)")
 	client := fs.String("client", "", "with -issuer: the client_id of the tenant's BRIDGE_CLIENTS entry")
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
+	printUsage := func(w io.Writer) {
+		fmt.Fprint(w, usage)
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(stderr)
+	}
+	fs.Usage = func() {} // printed below, on the right stream
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printUsage(stdout)
+			return nil
+		}
+		printUsage(stderr)
+		return fmt.Errorf("policy render: %w", err)
+	}
+	if fs.NArg() > 0 {
+		printUsage(stderr)
+		return fmt.Errorf("policy render: unexpected argument %q", fs.Arg(0))
 	}
 	if (*issuer == "") != (*client == "") {
 		return errors.New("policy render: -issuer and -client go together")
@@ -45,34 +95,50 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		dir = filepath.Join(*src, "build", *env)
 	}
 
-	if err := Render(*src, *env, dir); err != nil {
-		return err
-	}
-	files, err := ReadDir(dir)
+	settings, err := LoadSettings(filepath.Join(*src, SettingsFile))
 	if err != nil {
 		return err
 	}
+	environment, err := settings.Environment(*env)
+	if err != nil {
+		return err
+	}
+	if same, err := sameDir(*src, dir); err != nil {
+		return err
+	} else if same {
+		return fmt.Errorf("policy: refusing to render %s into itself: the templates would be lost", *src)
+	}
+	templates, err := ReadDir(*src)
+	if err != nil {
+		return err
+	}
+	files, err := RenderFiles(templates, environment)
+	if err != nil {
+		return err
+	}
+
+	// Every check runs on the rendered files in memory; nothing is written unless all pass,
+	// so a refused render never leaves files that look ready to upload.
 	if problems := Check(files, StarterPack()); len(problems) > 0 {
 		for _, p := range problems {
 			fmt.Fprintln(stderr, p)
 		}
-		return fmt.Errorf("policy render: %d problem(s) in the rendered files in %s", len(problems), dir)
+		return fmt.Errorf("policy render: %d problem(s) in the files rendered for %s; nothing written", len(problems), *env)
 	}
 	if *schema != "" {
-		names := make([]string, 0, len(files))
-		for name := range files {
-			names = append(names, filepath.Join(dir, name))
-		}
-		slices.Sort(names)
-		if err := Validate(ctx, *schema, names...); err != nil {
-			return err
+		if err := validateInMemory(ctx, *schema, files); err != nil {
+			return fmt.Errorf("%w; nothing written", err)
 		}
 	}
 	if *issuer != "" {
-		if err := Agrees(dir, *issuer, *client); err != nil {
-			return err
+		if err := AgreesFiles(files, "the files rendered for "+*env, *issuer, *client); err != nil {
+			return fmt.Errorf("%w\nnothing written", err)
 		}
 	}
+	if err := writeDir(dir, files); err != nil {
+		return err
+	}
+
 	// B2C needs a policy's base uploaded before it.
 	docs, err := parseAll(files)
 	if err != nil {
@@ -84,5 +150,30 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "rendered %d policy files for %s into %s\nupload them in this order: %s\n",
 		len(files), *env, dir, strings.Join(order, ", "))
+	fmt.Fprintf(stdout, "register these redirect URIs in the bridge client's redirect_uris (BRIDGE_CLIENTS):\n")
+	for _, uri := range RedirectURIs(environment) {
+		fmt.Fprintf(stdout, "  %s\n", uri)
+	}
 	return nil
+}
+
+// validateInMemory writes the files to a temporary folder, validates them there and removes it.
+func validateInMemory(ctx context.Context, schema string, files map[string][]byte) error {
+	if _, err := os.Stat(schema); err != nil {
+		return fmt.Errorf("%w: %s (-schema takes the path of Microsoft's TrustFrameworkPolicy_0.3.0.0.xsd, which this repository does not ship): %w", ErrNoSchema, schema, err)
+	}
+	tmp, err := os.MkdirTemp("", "policy-render-")
+	if err != nil {
+		return fmt.Errorf("policy: temporary folder for schema validation: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	if err := writeDir(tmp, files); err != nil {
+		return err
+	}
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, filepath.Join(tmp, name))
+	}
+	slices.Sort(names)
+	return Validate(ctx, schema, names...)
 }

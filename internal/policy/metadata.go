@@ -116,6 +116,9 @@ func metadataKeys(kind Kind) ([]string, bool) {
 			"RaiseErrorIfClaimsPrincipalAlreadyExists", "ApplicationObjectId", "ClientId",
 			"IncludeClaimResolvingInClaimsHandling", "UserMessageIfClaimsPrincipalAlreadyExists",
 			"UserMessageIfClaimsPrincipalDoesNotExist",
+			// Not in the reference table, but set to 1.6 by Microsoft's account-linking samples
+			// (azure-ad-b2c/samples) on the profiles that read and write userIdentities.
+			"api-version",
 		},
 		KindRESTful: {
 			"ServiceUrl", "AuthenticationType", "AllowInsecureAuthInProduction", "SendClaimsIn",

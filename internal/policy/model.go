@@ -17,6 +17,31 @@ type document struct {
 	ClaimsProviders []claimsProvider `xml:"ClaimsProviders>ClaimsProvider"`
 	Journeys        []journey        `xml:"UserJourneys>UserJourney"`
 	SubJourneys     []journey        `xml:"SubJourneys>SubJourney"`
+	Transformations []transformation `xml:"BuildingBlocks>ClaimsTransformations>ClaimsTransformation"`
+	RelyingParty    *relyingParty    `xml:"RelyingParty"`
+}
+
+type relyingParty struct {
+	DefaultUserJourney reference  `xml:"DefaultUserJourney"`
+	OutputClaims       []claimRef `xml:"TechnicalProfile>OutputClaims>OutputClaim"`
+}
+
+type transformation struct {
+	ID           string                `xml:"Id,attr"`
+	Method       string                `xml:"TransformationMethod,attr"`
+	InputClaims  []transformationClaim `xml:"InputClaims>InputClaim"`
+	Parameters   []parameter           `xml:"InputParameters>InputParameter"`
+	OutputClaims []transformationClaim `xml:"OutputClaims>OutputClaim"`
+}
+
+type transformationClaim struct {
+	ClaimTypeReferenceID    string `xml:"ClaimTypeReferenceId,attr"`
+	TransformationClaimType string `xml:"TransformationClaimType,attr"`
+}
+
+type parameter struct {
+	ID    string `xml:"Id,attr"`
+	Value string `xml:"Value,attr"`
 }
 
 type basePolicy struct {
@@ -46,6 +71,13 @@ type technicalProfile struct {
 	Keys              []key      `xml:"CryptographicKeys>Key"`
 	OutputClaims      []claimRef `xml:"OutputClaims>OutputClaim"`
 	Include           *reference `xml:"IncludeTechnicalProfile"`
+
+	InputClaims           []claimRef  `xml:"InputClaims>InputClaim"`
+	PersistedClaims       []claimRef  `xml:"PersistedClaims>PersistedClaim"`
+	InputTransformations  []reference `xml:"InputClaimsTransformations>InputClaimsTransformation"`
+	OutputTransformations []reference `xml:"OutputClaimsTransformations>OutputClaimsTransformation"`
+	Validations           []reference `xml:"ValidationTechnicalProfiles>ValidationTechnicalProfile"`
+	SessionManagement     *reference  `xml:"UseTechnicalProfileForSessionManagement"`
 }
 
 type protocol struct {
@@ -68,6 +100,7 @@ type claimRef struct {
 	PartnerClaimType      string `xml:"PartnerClaimType,attr"`
 	DefaultValue          string `xml:"DefaultValue,attr"`
 	AlwaysUseDefaultValue bool   `xml:"AlwaysUseDefaultValue,attr"`
+	Required              bool   `xml:"Required,attr"`
 }
 
 type reference struct {
@@ -81,14 +114,17 @@ type journey struct {
 
 type step struct {
 	Order         int            `xml:"Order,attr"`
+	Type          string         `xml:"Type,attr"`
 	Preconditions []precondition `xml:"Preconditions>Precondition"`
 	Selections    []selection    `xml:"ClaimsProviderSelections>ClaimsProviderSelection"`
 	Exchanges     []exchange     `xml:"ClaimsExchanges>ClaimsExchange"`
 }
 
 type precondition struct {
-	Type   string   `xml:"Type,attr"`
-	Values []string `xml:"Value"`
+	Type             string   `xml:"Type,attr"`
+	ExecuteActionsIf bool     `xml:"ExecuteActionsIf,attr"`
+	Values           []string `xml:"Value"`
+	Action           string   `xml:"Action"`
 }
 
 type selection struct {
@@ -97,7 +133,8 @@ type selection struct {
 }
 
 type exchange struct {
-	ID string `xml:"Id,attr"`
+	ID        string `xml:"Id,attr"`
+	ProfileID string `xml:"TechnicalProfileReferenceId,attr"`
 }
 
 // parsed is one policy file, both as bytes (for the element walk) and as structure.

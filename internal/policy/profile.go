@@ -229,6 +229,15 @@ func overlay(base, top technicalProfile) technicalProfile {
 	out.Metadata = mergeBy(base.Metadata, top.Metadata, func(it item) string { return it.Key })
 	out.Keys = mergeBy(base.Keys, top.Keys, func(k key) string { return k.ID })
 	out.OutputClaims = mergeBy(base.OutputClaims, top.OutputClaims, func(c claimRef) string { return c.ClaimTypeReferenceID })
+	out.InputClaims = mergeBy(base.InputClaims, top.InputClaims, func(c claimRef) string { return c.ClaimTypeReferenceID })
+	out.PersistedClaims = mergeBy(base.PersistedClaims, top.PersistedClaims, func(c claimRef) string { return c.ClaimTypeReferenceID })
+	byRef := func(r reference) string { return r.ReferenceID }
+	out.InputTransformations = mergeBy(base.InputTransformations, top.InputTransformations, byRef)
+	out.OutputTransformations = mergeBy(base.OutputTransformations, top.OutputTransformations, byRef)
+	out.Validations = mergeBy(base.Validations, top.Validations, byRef)
+	if top.SessionManagement != nil {
+		out.SessionManagement = top.SessionManagement
+	}
 	return out
 }
 

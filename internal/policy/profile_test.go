@@ -79,7 +79,8 @@ func TestSignUpOrSignInReturnsEveryIdmeClaim(t *testing.T) {
 	}
 	rp := string(files[susiFile])
 	for _, oc := range p.OutputClaims {
-		if !strings.HasPrefix(oc.ClaimTypeReferenceID, "idme") {
+		// idmeBridge* claims steer the journey; they are not the bridge's.
+		if !strings.HasPrefix(oc.ClaimTypeReferenceID, "idme") || strings.HasPrefix(oc.ClaimTypeReferenceID, "idmeBridge") {
 			continue
 		}
 		want := `ClaimTypeReferenceId="` + oc.ClaimTypeReferenceID + `" PartnerClaimType="` + oc.PartnerClaimType + `"`
@@ -127,13 +128,14 @@ func TestMap(t *testing.T) {
 	}
 	got := p.Map(idToken)
 	want := map[string]any{
-		"issuerUserId":         "7f3a",
-		"givenName":            "Ada",
-		"idmeGroups":           []any{"military"},
-		"idmeMilitaryVerified": true,
-		"idmeStudentVerified":  false,
-		"identityProvider":     "id.me", // AlwaysUseDefaultValue: never from the token
-		"authenticationSource": "socialIdpAuthentication",
+		"issuerUserId":          "7f3a",
+		"givenName":             "Ada",
+		"idmeGroups":            []any{"military"},
+		"idmeMilitaryVerified":  true,
+		"idmeStudentVerified":   false,
+		"identityProvider":      "id.me", // AlwaysUseDefaultValue: never from the token
+		"authenticationSource":  "socialIdpAuthentication",
+		"idmeBridgeNameEditing": "Verified",
 	}
 	// Booleans the token lacks take their DefaultValue, false: missing is never verified.
 	for _, id := range []string{"idmeResponderVerified", "idmeTeacherVerified", "idmeGovernmentVerified",
@@ -147,7 +149,7 @@ func TestMap(t *testing.T) {
 }
 
 func TestFindOIDCProfileErrors(t *testing.T) {
-	files := readDir(t, shippedDir(t))
+	files := readDir(t, rendered(t, "Development"))
 	tests := []struct {
 		name    string
 		files   map[string][]byte

@@ -48,6 +48,13 @@ func Render(srcDir, env, outDir string) error {
 // '&' or '<' must not change the document's structure. It fails, naming each token and the
 // files that use it, when any token has no value.
 func RenderFiles(files map[string][]byte, env Environment) (map[string][]byte, error) {
+	if err := env.checkValues(); err != nil {
+		return nil, err
+	}
+	files, err := ExpandCommunities(files, env.PolicySettings[CommunitiesSetting])
+	if err != nil {
+		return nil, err
+	}
 	// The name part accepts anything but braces, so a malformed token is reported rather than
 	// left in the output.
 	settingToken := regexp.MustCompile(`\{Settings:([^{}]*)\}`)
@@ -62,6 +69,9 @@ func RenderFiles(files map[string][]byte, env Environment) (map[string][]byte, e
 					missing[string(token)] = append(missing[string(token)], name)
 				}
 				return token
+			}
+			if key == BridgeURLSetting {
+				v = NormalizeIssuer(v)
 			}
 			var b bytes.Buffer
 			_ = xml.EscapeText(&b, []byte(v)) // writes to a bytes.Buffer cannot fail

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -32,13 +33,13 @@ func TestRenderShippedEnvironments(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.env, func(t *testing.T) {
 			files := readDir(t, rendered(t, tt.env))
-			if len(files) != 3 {
-				t.Errorf("rendered %d files, want 3", len(files))
+			if len(files) != 8 {
+				t.Errorf("rendered %d files, want 8 (extensions, sign-in, link, unlink, four communities)", len(files))
 			}
 			var all strings.Builder
 			for name, data := range files {
-				if bytes.Contains(data, []byte("{Settings:")) {
-					t.Errorf("%s still holds a {Settings:} token", name)
+				if bytes.Contains(data, []byte("{Settings:")) || bytes.Contains(data, []byte("{Community:")) {
+					t.Errorf("%s still holds a token", name)
 				}
 				all.Write(data)
 			}
@@ -66,8 +67,7 @@ func copyShipped(t *testing.T, settings string) string {
 }
 
 func TestRenderRefuses(t *testing.T) {
-	const full = `"TenantName": "c", "BridgeUrl": "https://b.example", "BridgeClientId": "id",
-		"BridgeClientSecretKey": "B2C_1A_K", "IdmeScopes": "military"`
+	const full = testSettings
 	tests := []struct {
 		name     string
 		settings string
@@ -77,7 +77,7 @@ func TestRenderRefuses(t *testing.T) {
 	}{
 		{
 			name:     "missing setting",
-			settings: `{"Environments":[{"Name":"Dev","Tenant":"c.onmicrosoft.com","PolicySettings":{"TenantName":"c","BridgeUrl":"https://b.example","BridgeClientSecretKey":"B2C_1A_K","IdmeScopes":"military"}}]}`,
+			settings: `{"Environments":[{"Name":"Dev","Tenant":"c.onmicrosoft.com","PolicySettings":{` + strings.Replace(full, `"BridgeClientId": "id",`, ``, 1) + `}}]}`,
 			env:      "Dev",
 			wantErr:  ErrMissingSettings,
 			wantText: []string{"{Settings:BridgeClientId}", "TrustFrameworkExtensions.IdmeBridge.xml", `"Dev"`},
@@ -205,5 +205,95 @@ func TestRenderFiles(t *testing.T) {
 				t.Errorf("rendered file is not XML: %v", err)
 			}
 		})
+	}
+}
+
+func TestRenderSettingsThePoliciesRead(t *testing.T) {
+	files := readDir(t, shippedDir(t))
+	env := func(over map[string]string) Environment {
+		e := Environment{Name: "T", Tenant: "c.onmicrosoft.com", PolicySettings: map[string]string{
+			"TenantName": "c", "BridgeUrl": "https://b.example", "BridgeClientId": "id", "BridgeClientSecretKey": "B2C_1A_K",
+			"IdmeScopes": "military", "IdmeIdentityProvider": "id.me", "IdmeNameEditing": "Verified", "VerifyCommunities": "military",
+		}}
+		for k, v := range over {
+			e.PolicySettings[k] = v
+		}
+		return e
+	}
+	t.Run("trailing slash on BridgeUrl", func(t *testing.T) {
+		out, err := RenderFiles(files, env(map[string]string{"BridgeUrl": "https://b.example/"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ext := string(out[extFile])
+		if !strings.Contains(ext, ">https://b.example/.well-known/openid-configuration<") || strings.Contains(ext, "//.well-known") {
+			t.Errorf("METADATA not normalised")
+		}
+	})
+	t.Run("identity provider of Microsoft's direct ID.me profile", func(t *testing.T) {
+		out, err := RenderFiles(files, env(map[string]string{"IdmeIdentityProvider": "me.id.com"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(out[extFile]), `ClaimTypeReferenceId="identityProvider" DefaultValue="me.id.com" AlwaysUseDefaultValue="true"`) {
+			t.Error("identityProvider is not the setting's value")
+		}
+	})
+	t.Run("one verify policy per community", func(t *testing.T) {
+		out, err := RenderFiles(files, env(map[string]string{"VerifyCommunities": "student hospital_employee student"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, want := range map[string]string{
+			"VerifyStudentWithIdme.xml":          `PolicyId="B2C_1A_IdmeBridge_VerifyStudent"`,
+			"VerifyHospitalEmployeeWithIdme.xml": `<Item Key="scope">openid hospital_employee</Item>`,
+		} {
+			if !strings.Contains(string(out[name]), want) {
+				t.Errorf("%s lacks %s", name, want)
+			}
+		}
+		if _, ok := out["VerifyCommunityWithIdme.xml"]; ok || len(out) != 6 {
+			t.Errorf("rendered %d files; the template itself must not be one", len(out))
+		}
+		if p := Check(out, StarterPack()); len(p) > 0 {
+			t.Errorf("Check: %v", p)
+		}
+	})
+	for _, tt := range []struct {
+		name    string
+		over    map[string]string
+		wantErr error
+		want    string
+	}{
+		{"unknown community", map[string]string{"VerifyCommunities": "military pilot"}, nil, `"pilot"`},
+		{"no community", map[string]string{"VerifyCommunities": " "}, ErrMissingSettings, "VerifyCommunities"},
+		{"name editing misspelt", map[string]string{"IdmeNameEditing": "editable"}, ErrBadSetting, "Verified or Editable"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := RenderFiles(files, env(tt.over))
+			if err == nil || !strings.Contains(err.Error(), tt.want) || (tt.wantErr != nil && !errors.Is(err, tt.wantErr)) {
+				t.Fatalf("RenderFiles = %v, want %v mentioning %s", err, tt.wantErr, tt.want)
+			}
+		})
+	}
+}
+
+func TestRedirectURIs(t *testing.T) {
+	env := Environment{Tenant: "Contoso.onmicrosoft.com", PolicySettings: map[string]string{"TenantName": "Contoso"}}
+	if got := RedirectURIs(env); !slices.Equal(got, []string{"https://contoso.b2clogin.com/contoso.onmicrosoft.com/oauth2/authresp"}) {
+		t.Errorf("default domain: %v", got)
+	}
+	env.PolicySettings[TenantIDSetting] = "11111111-2222-3333-4444-555555555555"
+	env.PolicySettings[CustomDomainsSetting] = "login.contoso.com https://id.contoso.com/"
+	want := []string{
+		"https://contoso.b2clogin.com/contoso.onmicrosoft.com/oauth2/authresp",
+		"https://contoso.b2clogin.com/11111111-2222-3333-4444-555555555555/oauth2/authresp",
+		"https://login.contoso.com/contoso.onmicrosoft.com/oauth2/authresp",
+		"https://login.contoso.com/11111111-2222-3333-4444-555555555555/oauth2/authresp",
+		"https://id.contoso.com/contoso.onmicrosoft.com/oauth2/authresp",
+		"https://id.contoso.com/11111111-2222-3333-4444-555555555555/oauth2/authresp",
+	}
+	if got := RedirectURIs(env); !slices.Equal(got, want) {
+		t.Errorf("RedirectURIs =\n%v\nwant\n%v", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

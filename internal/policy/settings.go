@@ -11,6 +11,33 @@ import (
 // SettingsFile is the name of the settings file beside the policy templates.
 const SettingsFile = "appsettings.json"
 
+// Settings the renderer reads itself, beside substituting them.
+const (
+	// BridgeURLSetting is the bridge's BRIDGE_ISSUER.
+	BridgeURLSetting = "BridgeUrl"
+	// NameEditingSetting says who owns a user's names: Verified (ID.me) or Editable (the user).
+	NameEditingSetting = "IdmeNameEditing"
+	// TenantIDSetting is the tenant's GUID, for the redirect URI of a tenant-GUID authority.
+	TenantIDSetting = "TenantId"
+	// CustomDomainsSetting lists, space separated, the tenant's custom domains.
+	CustomDomainsSetting = "CustomDomains"
+)
+
+// ErrBadSetting is wrapped when a setting has a value the policies cannot use.
+var ErrBadSetting = errors.New("policy: invalid setting")
+
+// NormalizeIssuer writes an issuer URL the way the bridge reads BRIDGE_ISSUER: without trailing
+// slashes, so that {issuer}/.well-known/... never has "//".
+func NormalizeIssuer(issuer string) string { return strings.TrimRight(strings.TrimSpace(issuer), "/") }
+
+// checkValues refuses values that would render but misbehave at sign-in.
+func (e Environment) checkValues() error {
+	if v, ok := e.PolicySettings[NameEditingSetting]; ok && v != "Verified" && v != "Editable" {
+		return fmt.Errorf("%w: %s is %q in environment %q, want Verified or Editable", ErrBadSetting, NameEditingSetting, v, e.Name)
+	}
+	return nil
+}
+
 // ErrUnknownEnvironment is wrapped when appsettings.json has no environment of the asked name.
 var ErrUnknownEnvironment = errors.New("policy: unknown environment")
 

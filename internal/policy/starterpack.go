@@ -13,6 +13,18 @@ type KnownIDs struct {
 	// BooleanClaimTypes are the ClaimTypes of DataType boolean, whose values a precondition
 	// must write as True or False.
 	BooleanClaimTypes []string
+	// ProfileClaims are, for known technical profiles a journey may run, the claims each
+	// produces and the claims it requires, so that a journey's claim flow can be followed.
+	ProfileClaims map[string]KnownClaims
+	// TransformationOutputs are the claims each known claims transformation produces.
+	TransformationOutputs map[string][]string
+}
+
+// KnownClaims is what a known technical profile does to the claim bag: its output claims
+// (those of its validation profiles and transformations included), and the input claims it
+// marks Required.
+type KnownClaims struct {
+	Outputs, Required []string
 }
 
 // KnownProfile is a technical profile defined outside the checked files. Its Kind lets Check
@@ -82,6 +94,31 @@ func StarterPack() KnownIDs {
 			{"TpEngine_c3bd4fe2-1775-4013-b91d-35f16d377d13", KindNone},
 			{"RefreshTokenReadAndSetup", KindNone},
 			{"JwtIssuer", KindJWTIssuer},
+		},
+		// From TrustFrameworkBase.xml of the SocialAndLocalAccounts starter pack.
+		ProfileClaims: map[string]KnownClaims{
+			"SelfAsserted-LocalAccountSignin-Email": {Outputs: []string{"signInName", "password", "objectId", "authenticationSource", "objectIdFromSession"}},
+			"LocalAccountSignUpWithLogonEmail": {Outputs: []string{"objectId", "email", "newPassword", "reenterPassword",
+				"executed-SelfAsserted-Input", "authenticationSource", "newUser", "displayName", "givenName", "surname",
+				"userPrincipalName", "signInNames.emailAddress", "objectIdFromSession"}},
+			"SelfAsserted-Social": {Outputs: []string{"objectId", "newUser", "executed-SelfAsserted-Input", "displayName",
+				"givenName", "surname", "otherMails", "objectIdFromSession"}, Required: []string{"alternativeSecurityId"}},
+			"AAD-UserReadUsingObjectId": {Outputs: []string{"signInNames.emailAddress", "displayName", "otherMails", "givenName", "surname"},
+				Required: []string{"objectId"}},
+			"AAD-UserReadUsingAlternativeSecurityId": {Outputs: []string{"objectId", "userPrincipalName", "displayName", "otherMails",
+				"givenName", "surname"}, Required: []string{"alternativeSecurityId"}},
+			"AAD-UserReadUsingAlternativeSecurityId-NoError": {Outputs: []string{"objectId", "userPrincipalName", "displayName",
+				"otherMails", "givenName", "surname"}, Required: []string{"alternativeSecurityId"}},
+			"AAD-UserWriteUsingAlternativeSecurityId": {Outputs: []string{"objectId", "newUser", "otherMails", "objectIdFromSession"},
+				Required: []string{"alternativeSecurityId"}},
+			"AAD-UserWriteProfileUsingObjectId": {Required: []string{"objectId"}},
+		},
+		TransformationOutputs: map[string][]string{
+			"CreateOtherMailsFromEmail":                   {"otherMails"},
+			"CreateRandomUPNUserName":                     {"upnUserName"},
+			"CreateUserPrincipalName":                     {"userPrincipalName"},
+			"CreateAlternativeSecurityId":                 {"alternativeSecurityId"},
+			"CreateSubjectClaimFromAlternativeSecurityId": {"sub"},
 		},
 	}
 }

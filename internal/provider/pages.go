@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"html/template"
 	"net/http"
+
+	"idmebridge/internal/htmlpage"
 )
 
 // pageTemplates are the only HTML the bridge serves: an error page, a signed-out page and the
@@ -12,8 +14,7 @@ import (
 var pageTemplates = template.Must(template.New("page").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}}</title>
-<style nonce="{{.Nonce}}">body{font-family:system-ui,sans-serif;max-width:34rem;margin:4rem auto;padding:0 1rem;color:#1b1b1b}
-h1{font-size:1.4rem}p{line-height:1.5}code{background:#f2f2f2;padding:.1rem .3rem}button{font-size:1rem;padding:.5rem 1rem}</style>
+<style nonce="{{.Nonce}}">` + htmlpage.Style + `</style>
 </head><body>
 {{if .Action}}<form method="post" action="{{.Action}}">
 {{range $k, $v := .Fields}}<input type="hidden" name="{{$k}}" value="{{$v}}">

@@ -13,6 +13,7 @@ import (
 
 	"idmebridge/internal/claims"
 	"idmebridge/internal/config"
+	"idmebridge/internal/htmlpage"
 	"idmebridge/internal/idme"
 	"idmebridge/internal/keys"
 	"idmebridge/internal/seal"
@@ -117,6 +118,7 @@ func (p *Provider) Handler() http.Handler {
 	mux.HandleFunc("POST "+PathLogout, p.logout)
 	mux.HandleFunc("GET "+PathLogoutCallback, p.logoutCallback)
 	mux.HandleFunc("GET "+PathHealth, health)
+	mux.Handle("GET /{$}", htmlpage.BridgeLinks(p.cfg.Issuer).Handler("ID.me bridge", p.log))
 	return secureHeaders(mux)
 }
 

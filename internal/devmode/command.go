@@ -1,0 +1,111 @@
+package devmode
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"idmebridge/internal/app"
+)
+
+const commandUsage = `usage: handler dev [flags]
+
+Runs the bridge, an ID.me simulator and a demo relying party on localhost, with no accounts.
+Your own application can sign in too: give it the client id and secret dev mode prints, and
+register its redirect URI with -redirect-uri.
+
+flags:
+`
+
+// stringList is a repeatable flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+// parseCommand reads the dev command's flags; flag.ErrHelp means the usage was asked for (and
+// printed to stdout).
+func parseCommand(args []string, stdout, stderr io.Writer) (Options, string, error) {
+	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	o := Options{Lookup: os.LookupEnv}
+	var redirects stringList
+	fs.IntVar(&o.BridgePort, "port", 7071, "port of the bridge (Core Tools' default)")
+	fs.IntVar(&o.IDmePort, "idme-port", 7072, "port of the ID.me simulator")
+	fs.IntVar(&o.RPPort, "rp-port", 7073, "port of the demo relying party")
+	fs.StringVar(&o.ClientID, "client-id", devClientID, "the bridge client id of the demo (and of your application)")
+	fs.StringVar(&o.ClientSecret, "client-secret", "", "its client secret (default: a new random one, printed)")
+	fs.Var(&redirects, "redirect-uri", "your application's redirect URI, registered beside the demo's (repeatable; http only on localhost)")
+	fs.StringVar(&o.PoliciesDir, "policies", "policies", "the B2C policy files the demo reads its B2C view from")
+	level := fs.String("log-level", "info", "debug, info, warn or error")
+	usage := func(w io.Writer) {
+		fmt.Fprint(w, commandUsage)
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage(stdout)
+			return o, "", err
+		}
+		usage(stderr)
+		return o, "", fmt.Errorf("dev: %w", err)
+	}
+	if fs.NArg() > 0 {
+		usage(stderr)
+		return o, "", fmt.Errorf("dev: unexpected argument %q", fs.Arg(0))
+	}
+	if o.ClientID == "" {
+		return o, "", errors.New("dev: -client-id must not be empty")
+	}
+	o.RedirectURIs = redirects
+	return o, *level, nil
+}
+
+// Run is the `dev` command: flags, Start, a banner that says where to click and how to sign
+// in from your own application, and Wait.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, level, err := parseCommand(args, stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	o.Logger = app.NewLogger(stderr, level)
+	env, err := Start(ctx, o)
+	if err != nil {
+		return err
+	}
+	printBanner(stdout, env)
+	return env.Wait()
+}
+
+func printBanner(w io.Writer, env *Env) {
+	fmt.Fprintf(w, `
+ID.me bridge, dev mode (no accounts needed; nothing leaves this machine)
+
+  Open the demo relying party:  %s
+  Bridge (OIDC issuer):         %s
+  ID.me simulator:              %s
+
+Pick a policy, then a persona at the simulator, and see what B2C would receive.
+
+Sign in from your own application (any OpenID Connect client library):
+  issuer         %s
+  client_id      %s
+  client_secret  %s
+  redirect URIs  %s
+  (add yours with -redirect-uri; scope "openid military", or another policy the demo offers)
+`, env.RPURL+"/", env.BridgeURL+"/", env.IDmeURL+"/", env.BridgeURL, env.ClientID, env.ClientSecret,
+		strings.Join(env.RedirectURIs, "\n                 "))
+	if env.PolicyProblem != "" {
+		fmt.Fprintf(w, "\nThe demo shows no B2C view (%s); run from the repository root or pass -policies.\n", env.PolicyProblem)
+	}
+	fmt.Fprintln(w, "\nPress Ctrl+C to stop.")
+}
