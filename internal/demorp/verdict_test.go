@@ -75,6 +75,7 @@ func TestLoadB2CPolicy(t *testing.T) {
 	p, err := LoadB2CPolicy("../../policies", policy.Environment{Name: "Test", Tenant: "t.onmicrosoft.com", PolicySettings: map[string]string{
 		"TenantName": "t", "BridgeUrl": "http://localhost:7071", "BridgeClientId": "demo-b2c",
 		"BridgeClientSecretKey": "k", "IdmeScopes": "military",
+		"IdmeIdentityProvider": "id.me", "IdmeNameEditing": "Verified", "VerifyCommunities": "military",
 	}})
 	if err != nil {
 		t.Fatal(err)

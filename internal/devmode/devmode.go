@@ -186,6 +186,7 @@ func build(ctx context.Context, env *Env, o Options, log *slog.Logger) ([]http.H
 		PolicySettings: map[string]string{
 			"TenantName": "devmode", "BridgeUrl": bridgeURL, "BridgeClientId": env.ClientID,
 			"BridgeClientSecretKey": "B2C_1A_IdmeBridgeSecret", "IdmeScopes": strings.Join(demoDefaults, " "),
+			"IdmeIdentityProvider": "id.me", "IdmeNameEditing": "Verified", "VerifyCommunities": "military",
 		},
 	})
 	if err != nil {
