@@ -3,9 +3,9 @@ package claims
 import "strings"
 
 const (
-	claimEmail         = "email"
+	claimEmail          = "email"
 	handleEmailVerified = "email_verified"
-	claimEmailVerified = "email_verified"
+	claimEmailVerified  = "email_verified"
 )
 
 // addEmailVerified sets the OIDC email_verified boolean beside the email claim. It is true only
