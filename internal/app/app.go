@@ -53,6 +53,7 @@ type Bridge struct {
 	readiness  *readiness
 	background []func(ctx context.Context)
 	blobs      *azblob.Client
+	memRecords *verification.Memory // verification records of a local run (externalid.go)
 }
 
 // Handler serves every endpoint; until the bridge is ready it answers 503 (but /healthz).
@@ -141,7 +142,9 @@ func New(ctx context.Context, p Parts) (*Bridge, error) {
 		return nil, err
 	}
 	b.readiness.add(func() (bool, string) { return prov.Ready(context.Background()) })
-	b.handler = prov.Handler()
+	if b.handler, err = b.withExternalID(p, prov.Handler()); err != nil {
+		return nil, err
+	}
 	return b, nil
 }
 
@@ -263,6 +266,11 @@ func (b *Bridge) verificationWriter(p Parts) (*verification.Writer, error) {
 	cfg := p.Config.Azure
 	if !cfg.VerificationRecords {
 		return nil, nil
+	}
+	if p.Config.Azure.Store == "memory" { // a local run: no Blob Storage (externalid.go)
+		w := verification.NewWriter(b.memoryRecords().Put, verification.Options{Include: cfg.VerificationInclude, Logger: p.Logger})
+		b.background = append(b.background, w.Run)
+		return w, nil
 	}
 	client, err := b.blobClient(p)
 	if err != nil {
