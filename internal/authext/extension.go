@@ -47,6 +47,8 @@ const (
 	recordTTL     = 30 * time.Second
 	cacheEntries  = 10000
 	outboundLimit = 5 * time.Second // discovery and key fetches, outside any request budget
+	// recordRetryPause is how long a missing record is waited for, once.
+	recordRetryPause = 150 * time.Millisecond
 )
 
 // Options configure an Extension.
@@ -214,10 +216,25 @@ func (e *Extension) record(ctx context.Context, subject string) (*verification.R
 		return rec, err
 	}
 	rec, err := e.records.Latest(ctx, subject)
+	if errors.Is(err, verification.ErrNoRecord) && e.hasTime(ctx, 2*recordRetryPause) {
+		// The record of a sign-up that just happened is written in the background and may
+		// trail External ID's first token by a moment: look once more.
+		select {
+		case <-time.After(recordRetryPause):
+			rec, err = e.records.Latest(ctx, subject)
+		case <-ctx.Done():
+		}
+	}
 	if err == nil {
 		e.latest.put(subject, rec, nil, recordTTL)
 	}
 	return rec, err
+}
+
+// hasTime reports whether ctx leaves at least d.
+func (e *Extension) hasTime(ctx context.Context, d time.Duration) bool {
+	deadline, ok := ctx.Deadline()
+	return !ok || time.Until(deadline) > d
 }
 
 // isTransient errors (Graph unreachable, throttled) are not remembered.

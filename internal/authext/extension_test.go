@@ -195,3 +195,20 @@ func TestEmptyRecordGivesNoArrays(t *testing.T) {
 		t.Errorf("idme_military_verified = %v", claims["idme_military_verified"])
 	}
 }
+
+// TestRecordWrittenJustAfterSignUp: a record that lands a moment after the first call is still
+// found by it.
+func TestRecordWrittenJustAfterSignUp(t *testing.T) {
+	r := newRig(t)
+	r.records.records = map[string]*verification.Record{}
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		r.records.mu.Lock()
+		r.records.records[veteranSub] = veteranRecord()
+		r.records.mu.Unlock()
+	}()
+	_, body := r.call(r.token(faketenant.Token{}), sample(t, "token-issuance-start.json"))
+	if claims := checkResponseSchema(t, body); claims["idme_military_verified"] != "true" {
+		t.Errorf("claims = %v, want the record written during the call", claims)
+	}
+}

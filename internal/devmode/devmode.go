@@ -108,6 +108,7 @@ func build(ctx context.Context, bridgeURL, idmeURL, rpURL string, extra config.L
 	if err != nil {
 		return nil, err
 	}
+	eid := newExternalIDMode(rpURL)
 	settings := map[string]string{
 		"BRIDGE_ISSUER":               bridgeURL,
 		"IDME_BASE_URL":               idmeURL,
@@ -116,6 +117,7 @@ func build(ctx context.Context, bridgeURL, idmeURL, rpURL string, extra config.L
 		"BRIDGE_CLIENTS": fmt.Sprintf(`[{"client_id":%q,"secret_name":"demo-client-secret","redirect_uris":[%q],"post_logout_redirect_uris":[%q],"idme_scopes":%s,"default_idme_scopes":["military"],"default_response_mode":"form_post"}]`,
 			devClientID, rpURL+demorp.RedirectPath(), rpURL+"/", jsonList(demoPolicies)),
 	}
+	eid.addTo(settings)
 	cfg, err := config.Load(func(k string) (string, bool) {
 		if v, ok := settings[k]; ok {
 			return v, true
@@ -129,9 +131,10 @@ func build(ctx context.Context, bridgeURL, idmeURL, rpURL string, extra config.L
 		return nil, err
 	}
 	bridge, err := app.Build(ctx, app.Parts{
-		Config:  cfg,
-		Secrets: secrets.Map{"demo-client-secret": rpSecret, cfg.IDme.ClientSecret: idmeSecret},
-		Logger:  log.With("component", "bridge"),
+		Config:     cfg,
+		Secrets:    secrets.Map{"demo-client-secret": rpSecret, cfg.IDme.ClientSecret: idmeSecret, eidSecretName: eid.secret},
+		Logger:     log.With("component", "bridge"),
+		Credential: eid.credential(),
 	})
 	if err != nil {
 		return nil, err
@@ -143,7 +146,11 @@ func build(ctx context.Context, bridgeURL, idmeURL, rpURL string, extra config.L
 	if err != nil {
 		return nil, err
 	}
-	return []http.Handler{bridge, sim, rp}, nil
+	rpWithExternalID, err := eid.mount(rp, bridgeURL, log)
+	if err != nil {
+		return nil, err
+	}
+	return []http.Handler{bridge, sim, rpWithExternalID}, nil
 }
 
 func jsonList(items []string) string {
@@ -180,9 +187,10 @@ ID.me bridge, dev mode (no accounts needed; nothing leaves this machine)
   Open the demo relying party:  %s
   Bridge (OIDC issuer):         %s/.well-known/openid-configuration
   ID.me simulator:              %s/oidc/.well-known/openid-configuration
+  External ID mode:             %s/externalid/
 
 Pick a policy, then a persona at the simulator, and see the id_token the bridge returns.
 Press Ctrl+C to stop.
-`, env.RPURL, env.BridgeURL, env.IDmeURL)
+`, env.RPURL, env.BridgeURL, env.IDmeURL, env.RPURL)
 	return env.Wait()
 }
