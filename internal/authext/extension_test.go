@@ -100,6 +100,7 @@ func TestFailSafe(t *testing.T) {
 		{"record store down", memberUser, func(r *rig) { r.records.err = errors.New("blob unavailable") }},
 		{"graph down", memberUser, func(r *rig) { r.users.err = errors.New("graph: HTTP 503") }},
 		{"graph too slow", memberUser, func(r *rig) { r.users.delay = 5 * time.Second }},
+		{"event for another tenant", memberUser, func(r *rig) { r.ext.cfg.TenantID = "99999999-2222-3333-4444-555555555555" }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -131,6 +132,14 @@ func TestNotAnEvent(t *testing.T) {
 		if status, _ := r.call(tok, []byte(body)); status != http.StatusBadRequest {
 			t.Errorf("%s: status %d, want 400", body, status)
 		}
+	}
+	req, _ := http.NewRequest(http.MethodPost, r.srv.URL+Path, strings.NewReader(string(sample(t, "token-issuance-start.json"))))
+	req.Header.Set("Content-Type", "text/plain")
+	req.Header.Set("Authorization", "Bearer "+tok)
+	if resp, err := r.srv.Client().Do(req); err != nil || resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("text/plain body: %v %v, want 400", resp.StatusCode, err)
+	} else {
+		resp.Body.Close()
 	}
 	resp, err := r.srv.Client().Get(r.srv.URL + Path)
 	if err != nil {

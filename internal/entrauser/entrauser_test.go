@@ -59,11 +59,19 @@ func TestFederatedSubject(t *testing.T) {
 }
 
 func TestFederatedSubjectUnknownUser(t *testing.T) {
-	d := directory(t, graphfake.New())
-	for _, id := range []string{userID, "../me", ""} {
+	g := graphfake.New()
+	d := directory(t, g)
+	if _, err := d.FederatedSubject(context.Background(), userID); !errors.Is(err, entrauser.ErrNoUser) {
+		t.Errorf("unknown user: err = %v, want ErrNoUser", err)
+	}
+	// An id that is not an object id never reaches Graph's URL.
+	for _, id := range []string{"../me", "", "me", userID + "/manager"} {
 		if _, err := d.FederatedSubject(context.Background(), id); !errors.Is(err, entrauser.ErrNoUser) {
 			t.Errorf("FederatedSubject(%q) err = %v, want ErrNoUser", id, err)
 		}
+	}
+	if n := g.Calls(); n != 1 {
+		t.Errorf("Graph called %d times, want once (for the well-formed id)", n)
 	}
 }
 

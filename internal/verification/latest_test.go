@@ -44,3 +44,18 @@ func TestLatestRefusesARecordOfAnotherSubject(t *testing.T) {
 		t.Errorf("err = %v, want ErrNoRecord", err)
 	}
 }
+
+// TestLatestListsNothingForAMalformedSubject: a subject that is not uuid-shaped never becomes a
+// storage prefix.
+func TestLatestListsNothingForAMalformedSubject(t *testing.T) {
+	list := func(_ context.Context, prefix string) ([]string, error) {
+		t.Errorf("listed prefix %q", prefix)
+		return nil, nil
+	}
+	r := NewReader(list, func(context.Context, string) ([]byte, error) { return nil, ErrNoRecord })
+	for _, subject := range []string{"", "../x", "a/b", "a b", "a?b"} {
+		if _, err := r.Latest(context.Background(), subject); !errors.Is(err, ErrNoRecord) {
+			t.Errorf("Latest(%q) err = %v", subject, err)
+		}
+	}
+}
