@@ -40,7 +40,7 @@ type externalIDWorld struct {
 	client oauth2.Config // External ID as the bridge's OIDC client
 }
 
-func newExternalIDWorld(t *testing.T) *externalIDWorld {
+func newExternalIDWorld(t *testing.T, opts ...worldOption) *externalIDWorld {
 	t.Helper()
 	tenantSrv := httptest.NewUnstartedServer(nil)
 	tenantSrv.Start()
@@ -54,7 +54,7 @@ func newExternalIDWorld(t *testing.T) *externalIDWorld {
 	graphSrv := httptest.NewServer(graph)
 	t.Cleanup(graphSrv.Close)
 	redirects := config.ExternalIDRedirectURIs(eidSubdomain, eidTenantID)
-	w := newWorld(t, func(s *worldSetup) {
+	w := newWorld(t, append([]worldOption{func(s *worldSetup) {
 		s.env["BRIDGE_CLIENTS"] = fmt.Sprintf(`[{"client_id":%q,"secret_name":"rp-secret","redirect_uris":[%q,%q],"idme_scopes":["military"],"default_idme_scopes":["military"]}]`,
 			eidClientID, redirects[0], redirects[1])
 		s.env["BRIDGE_VERIFICATION_RECORDS"] = "true"
@@ -64,7 +64,7 @@ func newExternalIDWorld(t *testing.T) *externalIDWorld {
 		s.env["EXTERNALID_AUTHORITY"] = tenantSrv.URL
 		s.env["EXTERNALID_GRAPH_URL"] = graphSrv.URL
 		s.parts = func(p *Parts) { p.Credential = &fake.TokenCredential{} }
-	})
+	}}, opts...)...)
 	return &externalIDWorld{world: w, tenant: tenant, graph: graph, client: oauth2.Config{
 		ClientID: eidClientID, ClientSecret: rpClientSecret, RedirectURL: redirects[0], Scopes: []string{"openid", "profile", "email"},
 		// External ID authenticates with client_secret_post (it does not support basic).
@@ -236,5 +236,24 @@ func TestExternalIDUnverifiedEmail(t *testing.T) {
 	idt := x.signUp(t, "unverified")
 	if idt["email"] == nil || idt["email_verified"] != false {
 		t.Errorf("email=%v email_verified=%v, want the email with email_verified false", idt["email"], idt["email_verified"])
+	}
+}
+
+// TestExternalIDRecordsFromBlob: on Azure (two instances, Blob Storage), the instance that
+// answers the token issuance reads the record the instance that completed the sign-up wrote.
+func TestExternalIDRecordsFromBlob(t *testing.T) {
+	x := newExternalIDWorld(t, onAzure(2))
+	x.route.Store(0) // the sign-up on the first instance
+	idt := x.signUp(t, "veteran")
+	const user = "90847c2a-e29d-4d2f-9f54-c5b4d3f26471"
+	x.federate(user, idt["sub"].(string))
+	x.route.Store(1) // the token issuance on the second
+	var claims map[string]any
+	waitFor(t, 5*time.Second, "the military verification from Blob Storage", func() bool {
+		claims = x.tokenIssuance(t, user)
+		return claims["idme_military_verified"] == "true"
+	})
+	if !slices.Equal(stringList(claims["idme_subgroups"]), []string{"Veteran"}) {
+		t.Errorf("claims = %v", claims)
 	}
 }
