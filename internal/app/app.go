@@ -54,10 +54,13 @@ type Bridge struct {
 	background []func(ctx context.Context)
 	blobs      *azblob.Client
 	memRecords *verification.Memory // verification records of a local run (externalid.go)
+	extension  http.Handler         // the External ID extension, when on (externalid.go)
 }
 
-// Handler serves every endpoint; until the bridge is ready it answers 503 (but /healthz).
-func (b *Bridge) Handler() http.Handler { return b.readiness.gate(b.handler) }
+// Handler serves every endpoint; until the bridge is ready it answers 503 (but /healthz and
+// the External ID extension, which answers without claims rather than fail External ID's
+// sign-ins).
+func (b *Bridge) Handler() http.Handler { return b.withExternalID(b.readiness.gate(b.handler)) }
 
 // Run does the background work until ctx is done.
 func (b *Bridge) Run(ctx context.Context) {
@@ -142,7 +145,8 @@ func New(ctx context.Context, p Parts) (*Bridge, error) {
 		return nil, err
 	}
 	b.readiness.add(func() (bool, string) { return prov.Ready(context.Background()) })
-	if b.handler, err = b.withExternalID(p, prov.Handler()); err != nil {
+	b.handler = prov.Handler()
+	if err := b.addExternalID(p); err != nil {
 		return nil, err
 	}
 	return b, nil

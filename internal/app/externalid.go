@@ -25,34 +25,46 @@ func (b *Bridge) memoryRecords() *verification.Memory {
 	return b.memRecords
 }
 
-// withExternalID serves the External ID custom authentication extension at its path beside
-// next, when the settings turn it on.
-func (b *Bridge) withExternalID(p Parts, next http.Handler) (http.Handler, error) {
+// addExternalID builds the External ID custom authentication extension when the settings turn
+// it on.
+func (b *Bridge) addExternalID(p Parts) error {
 	x := p.Config.ExternalID
 	if !x.Enabled {
-		return next, nil
+		return nil
 	}
 	cred, err := credential(p)
 	if err != nil {
-		return nil, fmt.Errorf("external ID extension: %w", err)
+		return fmt.Errorf("external ID extension: %w", err)
 	}
 	users, err := entrauser.New(entrauser.Options{GraphURL: x.GraphURL, Credential: cred, Issuer: x.IdentityIssuer, Timeout: x.Budget})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	records, err := b.verificationReader(p)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ext, err := authext.New(authext.Options{Config: x, Users: users, Records: records, Logger: p.Logger, Now: p.Now})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	b.background = append(b.background, ext.Warm)
+	b.extension = ext
+	return nil
+}
+
+// withExternalID serves the extension at its path beside next. The extension is not behind the
+// readiness gate: External ID calls it for every token of the application, and a 503 would fail
+// sign-ins that have nothing to do with ID.me, while the extension itself needs none of what the
+// bridge waits for (it answers without claims until storage is reachable).
+func (b *Bridge) withExternalID(next http.Handler) http.Handler {
+	if b.extension == nil {
+		return next
+	}
 	mux := http.NewServeMux()
-	mux.Handle(authext.Path, ext)
+	mux.Handle(authext.Path, b.extension)
 	mux.Handle("/", next)
-	return mux, nil
+	return mux
 }
 
 // verificationReader reads back the records verificationWriter keeps.

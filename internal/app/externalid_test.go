@@ -257,3 +257,18 @@ func TestExternalIDRecordsFromBlob(t *testing.T) {
 		t.Errorf("claims = %v", claims)
 	}
 }
+
+// TestExternalIDExtensionIsNotGated: while the bridge waits (here: forever) on what sign-ins
+// need, the extension still answers, and everything else gets 503.
+func TestExternalIDExtensionIsNotGated(t *testing.T) {
+	b := &Bridge{readiness: &readiness{}, handler: http.NotFoundHandler(),
+		extension: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) })}
+	b.readiness.add(func() (bool, string) { return false, "loading secrets" })
+	for path, want := range map[string]int{authext.Path: http.StatusTeapot, "/token": http.StatusServiceUnavailable} {
+		rec := httptest.NewRecorder()
+		b.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodPost, path, nil))
+		if rec.Code != want {
+			t.Errorf("%s: %d, want %d", path, rec.Code, want)
+		}
+	}
+}

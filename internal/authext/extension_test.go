@@ -221,3 +221,18 @@ func TestRecordWrittenJustAfterSignUp(t *testing.T) {
 		t.Errorf("claims = %v, want the record written during the call", claims)
 	}
 }
+
+// TestTenantKeysUnavailable: when the tenant's discovery cannot be read, the call is answered
+// without claims (a failure status would fail every sign-in of the application).
+func TestTenantKeysUnavailable(t *testing.T) {
+	r := newRig(t)
+	tok := r.token(faketenant.Token{})
+	r.ext.auth.authority = "http://127.0.0.1:1" // nothing listens there
+	status, body := r.call(tok, sample(t, "token-issuance-start.json"))
+	if status != http.StatusOK {
+		t.Fatalf("status %d", status)
+	}
+	if claims := checkResponseSchema(t, body); len(claims) != 0 {
+		t.Errorf("claims %v without checking the caller", claims)
+	}
+}
