@@ -207,7 +207,9 @@ func (e *Extension) subject(ctx context.Context, userID string) (string, error) 
 	switch {
 	case err == nil:
 		e.subjects.put(userID, s, nil, subjectTTL)
-	case ctx.Err() == nil && !isTransient(err):
+	case errors.Is(err, entrauser.ErrNoFederatedIdentity):
+		// Not a bridge user (a local account, another provider). An unknown user is not
+		// remembered: Graph may not show a user created a moment ago yet.
 		e.subjects.put(userID, "", err, noSubjectTTL)
 	}
 	return s, err
@@ -237,11 +239,6 @@ func (e *Extension) record(ctx context.Context, subject string) (*verification.R
 func (e *Extension) hasTime(ctx context.Context, d time.Duration) bool {
 	deadline, ok := ctx.Deadline()
 	return !ok || time.Until(deadline) > d
-}
-
-// isTransient errors (Graph unreachable, throttled) are not remembered.
-func isTransient(err error) bool {
-	return !errors.Is(err, entrauser.ErrNoUser) && !errors.Is(err, entrauser.ErrNoFederatedIdentity)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

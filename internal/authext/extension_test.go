@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"idmebridge/internal/authext/faketenant"
+	"idmebridge/internal/entrauser"
 	"idmebridge/internal/verification"
 )
 
@@ -234,5 +235,25 @@ func TestTenantKeysUnavailable(t *testing.T) {
 	}
 	if claims := checkResponseSchema(t, body); len(claims) != 0 {
 		t.Errorf("claims %v without checking the caller", claims)
+	}
+}
+
+// TestUnknownUserIsAskedAgain: a user Graph does not show yet (just created) is looked up again
+// on the next call; a user who is not from the bridge is remembered.
+func TestUnknownUserIsAskedAgain(t *testing.T) {
+	r := newRig(t)
+	tok := r.token(faketenant.Token{})
+	r.users.err = entrauser.ErrNoUser
+	r.call(tok, sample(t, "token-issuance-start.json"))
+	r.users.err = nil
+	_, body := r.call(tok, sample(t, "token-issuance-start.json"))
+	if claims := checkResponseSchema(t, body); claims["idme_military_verified"] != "true" {
+		t.Errorf("claims = %v after the user appeared in Graph", claims)
+	}
+	before := r.users.calls.Load()
+	r.call(tok, sample(t, "token-issuance-start-guest.json"))
+	r.call(tok, sample(t, "token-issuance-start-guest.json"))
+	if n := r.users.calls.Load() - before; n != 1 {
+		t.Errorf("a user not from the bridge was looked up %d times, want 1", n)
 	}
 }
