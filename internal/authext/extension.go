@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"strings"
 	"time"
 
 	"idmebridge/internal/config"
@@ -174,7 +175,7 @@ func readEvent(r *http.Request) (*event, string) {
 // claimsFor finds the user's latest verification; a non-empty reason says why there are no
 // claims.
 func (e *Extension) claimsFor(ctx context.Context, ev *event) (map[string]any, string) {
-	if ev.Data.TenantID != "" && ev.Data.TenantID != e.cfg.TenantID {
+	if ev.Data.TenantID != "" && !strings.EqualFold(ev.Data.TenantID, e.cfg.TenantID) {
 		return nil, "the event names another tenant"
 	}
 	userID := ev.Data.AuthenticationContext.User.ID

@@ -94,7 +94,7 @@ type Identity struct {
 // the user's federated identity whose issuer is the bridge.
 func (d *Directory) FederatedSubject(ctx context.Context, userID string) (string, error) {
 	if !objectID.MatchString(userID) {
-		return "", fmt.Errorf("user id %q: %w", userID, ErrNoUser)
+		return "", fmt.Errorf("the user id is not an object id: %w", ErrNoUser)
 	}
 	ctx, cancel := context.WithTimeout(ctx, d.o.Timeout)
 	defer cancel()
