@@ -275,4 +275,3 @@ func (x *ExternalID) complete(ctx context.Context, op *upstream, login pendingLo
 		FinalClaims: pretty(final), FinalToken: signed, ClaimsMappingPolicy: mappingPolicy(claims.Claims),
 	}, http.StatusOK, nil
 }
-
