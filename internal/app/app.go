@@ -53,10 +53,14 @@ type Bridge struct {
 	readiness  *readiness
 	background []func(ctx context.Context)
 	blobs      *azblob.Client
+	memRecords *verification.Memory // verification records of a local run (externalid.go)
+	extension  http.Handler         // the External ID extension, when on (externalid.go)
 }
 
-// Handler serves every endpoint; until the bridge is ready it answers 503 (but /healthz).
-func (b *Bridge) Handler() http.Handler { return b.readiness.gate(b.handler) }
+// Handler serves every endpoint; until the bridge is ready it answers 503 (but /healthz and
+// the External ID extension, which answers without claims rather than fail External ID's
+// sign-ins).
+func (b *Bridge) Handler() http.Handler { return b.withExternalID(b.readiness.gate(b.handler)) }
 
 // Run does the background work until ctx is done.
 func (b *Bridge) Run(ctx context.Context) {
@@ -142,6 +146,9 @@ func New(ctx context.Context, p Parts) (*Bridge, error) {
 	}
 	b.readiness.add(func() (bool, string) { return prov.Ready(context.Background()) })
 	b.handler = prov.Handler()
+	if err := b.addExternalID(p); err != nil {
+		return nil, err
+	}
 	return b, nil
 }
 
@@ -263,6 +270,11 @@ func (b *Bridge) verificationWriter(p Parts) (*verification.Writer, error) {
 	cfg := p.Config.Azure
 	if !cfg.VerificationRecords {
 		return nil, nil
+	}
+	if p.Config.Azure.Store == "memory" { // a local run: no Blob Storage (externalid.go)
+		w := verification.NewWriter(b.memoryRecords().Put, verification.Options{Include: cfg.VerificationInclude, Logger: p.Logger})
+		b.background = append(b.background, w.Run)
+		return w, nil
 	}
 	client, err := b.blobClient(p)
 	if err != nil {

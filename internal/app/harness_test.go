@@ -83,6 +83,8 @@ type worldSetup struct {
 	// `instances` bridges behind one issuer, as on Azure Functions.
 	azure     bool
 	instances int
+	// parts adjusts the Parts of a bridge that is not on Azure.
+	parts func(*Parts)
 }
 
 type worldOption func(*worldSetup)
@@ -135,7 +137,11 @@ func newWorld(t testing.TB, opts ...worldOption) *world {
 		handlers = w.startAzureInstances(setup, secretValues)
 	} else {
 		cfg := loadConfig(t, setup.env)
-		h, err := Build(t.Context(), Parts{Config: cfg, Secrets: secrets.Map(secretValues), Now: clock.Now})
+		parts := Parts{Config: cfg, Secrets: secrets.Map(secretValues), Now: clock.Now}
+		if setup.parts != nil {
+			setup.parts(&parts)
+		}
+		h, err := Build(t.Context(), parts)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -62,6 +62,9 @@ func NewTranslator(extra []Mapping) (*Translator, error) {
 		names = append(names, m.Claim)
 	}
 	names = append(names, claimName, claimGroups, claimSubgroups)
+	if hasEmailClaim(mappings) {
+		names = append(names, claimEmailVerified)
+	}
 	for _, g := range known {
 		names = append(names, groupClaim(g))
 	}
@@ -111,6 +114,7 @@ func (t *Translator) Translate(v Verification) (map[string]any, error) {
 			out[claimName] = given + " " + family
 		}
 	}
+	addEmailVerified(out, v.Attributes)
 	addGroupClaims(out, t.known, v.Groups)
 	return out, nil
 }

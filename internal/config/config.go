@@ -43,6 +43,8 @@ type Config struct {
 	LogLevel           string
 
 	Azure Azure
+
+	ExternalID ExternalID // the External ID custom authentication extension (externalid.go)
 }
 
 // Azure is where the bridge keeps what every instance must share.
@@ -175,6 +177,7 @@ func Load(lookup Lookup) (*Config, error) {
 	if c.Port <= 0 || c.Port > 65535 {
 		r.fail("FUNCTIONS_CUSTOMHANDLER_PORT must be a TCP port")
 	}
+	c.ExternalID = r.externalID(c)
 	if len(r.problems) > 0 {
 		return nil, fmt.Errorf("invalid settings:\n  %w", errors.Join(r.problems...))
 	}

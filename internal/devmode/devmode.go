@@ -153,6 +153,7 @@ func build(ctx context.Context, env *Env, o Options, log *slog.Logger) ([]http.H
 	if err != nil {
 		return nil, fmt.Errorf("dev mode: clients: %w", err)
 	}
+	eid := newExternalIDMode(rpURL)
 	settings := map[string]string{
 		"BRIDGE_ISSUER":               bridgeURL,
 		"IDME_BASE_URL":               idmeURL,
@@ -161,6 +162,7 @@ func build(ctx context.Context, env *Env, o Options, log *slog.Logger) ([]http.H
 		"BRIDGE_ALLOW_EPHEMERAL_KEYS": "true",
 		"BRIDGE_CLIENTS":              string(clients),
 	}
+	eid.addTo(settings)
 	cfg, err := config.Load(func(k string) (string, bool) {
 		if v, ok := settings[k]; ok {
 			return v, true
@@ -174,9 +176,10 @@ func build(ctx context.Context, env *Env, o Options, log *slog.Logger) ([]http.H
 		return nil, err
 	}
 	bridge, err := app.Build(ctx, app.Parts{
-		Config:  cfg,
-		Secrets: secrets.Map{"demo-client-secret": env.ClientSecret, cfg.IDme.ClientSecret: idmeSecret},
-		Logger:  log.With("component", "bridge"),
+		Config:     cfg,
+		Secrets:    secrets.Map{"demo-client-secret": env.ClientSecret, cfg.IDme.ClientSecret: idmeSecret, eidSecretName: eid.secret},
+		Logger:     log.With("component", "bridge"),
+		Credential: eid.credential(),
 	})
 	if err != nil {
 		return nil, err
@@ -201,9 +204,13 @@ func build(ctx context.Context, env *Env, o Options, log *slog.Logger) ([]http.H
 	if err != nil {
 		return nil, err
 	}
+	rpWithExternalID, err := eid.mount(rp, bridgeURL, log)
+	if err != nil {
+		return nil, err
+	}
 	// The bridge's root page, with the demo beside its own links.
 	withRoot := http.NewServeMux()
 	withRoot.Handle("GET /{$}", htmlpage.BridgeLinks(bridgeURL, demoLink).Handler("ID.me bridge", log))
 	withRoot.Handle("/", bridge)
-	return []http.Handler{withRoot, sim, rp}, nil
+	return []http.Handler{withRoot, sim, rpWithExternalID}, nil
 }

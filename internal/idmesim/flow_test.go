@@ -44,6 +44,7 @@ func TestFullFlowPerPersona(t *testing.T) {
 			attr("fname", "First Name", "Vera"),
 			attr("lname", "Last Name", "Veteran"),
 			attr("email", "Email", "vera.veteran@example.com"),
+			attr("email_verified", "Email Verified", "true"),
 			attr("zip", "Zip Code", "22201"),
 			attr("military_branch", "Military Branch", "Army"),
 			attr("military_service_component", "Military Service Component", "Active Duty"),

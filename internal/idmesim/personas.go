@@ -71,7 +71,7 @@ func Personas() []Persona {
 			ID: "veteran", Label: "Veteran (military: Veteran, identity verified)",
 			UUID: "5f1c0c7e9a2b4d3e8f6a1b2c3d4e5f60",
 			Attributes: attrs("5f1c0c7e9a2b4d3e8f6a1b2c3d4e5f60",
-				"fname", "Vera", "lname", "Veteran", "email", "vera.veteran@example.com", "zip", "22201",
+				"fname", "Vera", "lname", "Veteran", "email", "vera.veteran@example.com", "email_verified", "true", "zip", "22201",
 				"military_branch", "Army", "military_service_component", "Active Duty",
 				"military_service_started", "2004-06-01"),
 			Status: []Status{
@@ -163,6 +163,8 @@ func attributeName(handle string) string {
 		return "Last Name"
 	case "email":
 		return "Email"
+	case "email_verified":
+		return "Email Verified"
 	case "zip":
 		return "Zip Code"
 	case "birth_date":

@@ -1,0 +1,106 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
+
+	"idmebridge/internal/authext"
+	"idmebridge/internal/entrauser"
+	"idmebridge/internal/verification"
+)
+
+// maxRecordBytes bounds a verification record read back from storage.
+const maxRecordBytes = 64 << 10
+
+// memoryRecords is where a single local instance keeps verification records (BRIDGE_STORE
+// memory), so the External ID extension can be tried without Blob Storage.
+func (b *Bridge) memoryRecords() *verification.Memory {
+	if b.memRecords == nil {
+		b.memRecords = verification.NewMemory()
+	}
+	return b.memRecords
+}
+
+// addExternalID builds the External ID custom authentication extension when the settings turn
+// it on.
+func (b *Bridge) addExternalID(p Parts) error {
+	x := p.Config.ExternalID
+	if !x.Enabled {
+		return nil
+	}
+	cred, err := credential(p)
+	if err != nil {
+		return fmt.Errorf("external ID extension: %w", err)
+	}
+	users, err := entrauser.New(entrauser.Options{GraphURL: x.GraphURL, Credential: cred, Issuer: x.IdentityIssuer, Timeout: x.Budget})
+	if err != nil {
+		return err
+	}
+	records, err := b.verificationReader(p)
+	if err != nil {
+		return err
+	}
+	ext, err := authext.New(authext.Options{Config: x, Users: users, Records: records, Logger: p.Logger, Now: p.Now})
+	if err != nil {
+		return err
+	}
+	b.background = append(b.background, ext.Warm)
+	b.extension = ext
+	return nil
+}
+
+// withExternalID serves the extension at its path beside next. The extension is not behind the
+// readiness gate: External ID calls it for every token of the application, and a 503 would fail
+// sign-ins that have nothing to do with ID.me, while the extension itself needs none of what the
+// bridge waits for (it answers without claims until storage is reachable).
+func (b *Bridge) withExternalID(next http.Handler) http.Handler {
+	if b.extension == nil {
+		return next
+	}
+	mux := http.NewServeMux()
+	mux.Handle(authext.Path, b.extension)
+	mux.Handle("/", next)
+	return mux
+}
+
+// verificationReader reads back the records verificationWriter keeps.
+func (b *Bridge) verificationReader(p Parts) (*verification.Reader, error) {
+	if p.Config.Azure.Store == "memory" {
+		m := b.memoryRecords()
+		return verification.NewReader(m.List, m.Get), nil
+	}
+	client, err := b.blobClient(p)
+	if err != nil {
+		return nil, fmt.Errorf("verification records: %w", err)
+	}
+	container := p.Config.Azure.VerificationContainer
+	list := func(ctx context.Context, prefix string) ([]string, error) {
+		var names []string
+		pager := client.NewListBlobsFlatPager(container, &azblob.ListBlobsFlatOptions{Prefix: &prefix})
+		for pager.More() {
+			page, err := pager.NextPage(ctx)
+			if err != nil {
+				return nil, err
+			}
+			for _, item := range page.Segment.BlobItems {
+				if item.Name != nil {
+					names = append(names, *item.Name)
+				}
+			}
+		}
+		return names, nil
+	}
+	get := func(ctx context.Context, name string) ([]byte, error) {
+		resp, err := client.DownloadStream(ctx, container, name, nil)
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		return io.ReadAll(io.LimitReader(resp.Body, maxRecordBytes))
+	}
+	return verification.NewReader(list, get), nil
+}

@@ -1,0 +1,111 @@
+package authext
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+
+	"idmebridge/internal/config"
+)
+
+// errUnauthenticated wraps every reason a caller is refused.
+var errUnauthenticated = errors.New("not a call from the External ID tenant")
+
+// authenticator checks the bearer token External ID sends with every extension call: signed by
+// the tenant (keys from its OIDC discovery), iss the tenant, aud the extension's app, azp (v2)
+// or appid (v1) Microsoft's authentication events service. go-oidc does the JWT work; only the
+// membership checks go-oidc cannot express (several accepted issuers and audiences) are here.
+type authenticator struct {
+	authority string
+	issuers   []string
+	audiences []string
+	client    *http.Client
+	now       func() time.Time
+
+	mu       sync.Mutex
+	verifier *oidc.IDTokenVerifier
+}
+
+func newAuthenticator(x config.ExternalID, client *http.Client, now func() time.Time) *authenticator {
+	return &authenticator{authority: x.Authority, issuers: x.Issuers(), audiences: x.Audiences, client: client, now: now}
+}
+
+// keys reads the tenant's discovery document once and builds the verifier on its key set
+// (go-oidc refreshes the keys itself when a token names an unknown kid).
+func (a *authenticator) keys(ctx context.Context) (*oidc.IDTokenVerifier, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.verifier != nil {
+		return a.verifier, nil
+	}
+	provider, err := oidc.NewProvider(oidc.ClientContext(ctx, a.client), a.authority)
+	if err != nil {
+		return nil, fmt.Errorf("tenant discovery at %s: %w", a.authority, err)
+	}
+	var meta struct {
+		Issuer  string `json:"issuer"`
+		JWKSURI string `json:"jwks_uri"`
+	}
+	if err := provider.Claims(&meta); err != nil || meta.JWKSURI == "" {
+		return nil, fmt.Errorf("tenant discovery at %s names no jwks_uri", a.authority)
+	}
+	if !slices.Contains(a.issuers, meta.Issuer) {
+		a.issuers = append(a.issuers, meta.Issuer)
+	}
+	// The key set outlives this request: its fetches get their own context (and the client's
+	// timeout).
+	keySet := oidc.NewRemoteKeySet(oidc.ClientContext(context.Background(), a.client), meta.JWKSURI)
+	a.verifier = oidc.NewVerifier("", keySet, &oidc.Config{
+		SkipClientIDCheck:    true, // several audiences are accepted: checked below
+		SkipIssuerCheck:      true, // several spellings of the tenant are accepted: checked below
+		SupportedSigningAlgs: []string{oidc.RS256},
+		Now:                  a.now,
+	})
+	return a.verifier, nil
+}
+
+// authenticate returns nil when r carries a token from the tenant for this extension.
+func (a *authenticator) authenticate(ctx context.Context, r *http.Request) error {
+	scheme, raw, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	raw = strings.TrimSpace(raw)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || raw == "" {
+		return fmt.Errorf("%w: no bearer token", errUnauthenticated)
+	}
+	v, err := a.keys(ctx)
+	if err != nil {
+		return err // not the caller's fault: reported as unavailable
+	}
+	tok, err := v.Verify(ctx, raw)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errUnauthenticated, err)
+	}
+	a.mu.Lock()
+	issuers := a.issuers
+	a.mu.Unlock()
+	if !slices.Contains(issuers, tok.Issuer) {
+		return fmt.Errorf("%w: issuer %q is not the tenant", errUnauthenticated, tok.Issuer)
+	}
+	if !slices.ContainsFunc(tok.Audience, func(aud string) bool { return slices.Contains(a.audiences, aud) }) {
+		return fmt.Errorf("%w: audience is not the extension's app", errUnauthenticated)
+	}
+	var caller struct {
+		Azp   string `json:"azp"`
+		AppID string `json:"appid"`
+	}
+	if err := tok.Claims(&caller); err != nil {
+		return fmt.Errorf("%w: %w", errUnauthenticated, err)
+	}
+	// v2 tokens name the caller in azp, v1 tokens in appid; a token that names it in neither,
+	// or names another caller in azp, is refused.
+	if caller.Azp != config.ExtensionCaller && (caller.Azp != "" || caller.AppID != config.ExtensionCaller) {
+		return fmt.Errorf("%w: caller is not Microsoft's authentication events service", errUnauthenticated)
+	}
+	return nil
+}
