@@ -14,7 +14,7 @@ import (
 
 // TestDevModeExternalID clicks through the External ID mode: sign-up through the bridge, then
 // the token issuance start call; the veteran's final token carries the military verification,
-// and a persona whose email ID.me did not verify is stopped as External ID would stop it.
+// and a military persona whose email ID.me did not verify is stopped as External ID would stop it.
 func TestDevModeExternalID(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	env, err := Start(ctx, Options{})
@@ -33,7 +33,7 @@ func TestDevModeExternalID(t *testing.T) {
 		want    []string
 	}{
 		{"veteran", http.StatusOK, []string{`"email_verified": true`, `"idme_military_verified": "true"`, `"idme_subgroups": [`, `"Veteran"`, `"Source": "CustomClaimsProvider"`}},
-		{"unverified", http.StatusForbidden, []string{"email_verified is not true"}},
+		{"service_member", http.StatusForbidden, []string{"email_verified is not true"}},
 	} {
 		t.Run(tt.persona, func(t *testing.T) {
 			jar, _ := cookiejar.New(nil)
