@@ -230,10 +230,11 @@ func TestExternalIDSignUpThenTokenIssuance(t *testing.T) {
 }
 
 // TestExternalIDUnverifiedEmail: an address ID.me did not vouch for is sent as
-// email_verified false, so External ID refuses the sign-up rather than trusting it.
+// email_verified false, so External ID refuses the sign-up rather than trusting it. The
+// service member is verified for the policy but ID.me did not say the email is verified.
 func TestExternalIDUnverifiedEmail(t *testing.T) {
 	x := newExternalIDWorld(t)
-	idt := x.signUp(t, "unverified")
+	idt := x.signUp(t, "service_member")
 	if idt["email"] == nil || idt["email_verified"] != false {
 		t.Errorf("email=%v email_verified=%v, want the email with email_verified false", idt["email"], idt["email_verified"])
 	}
