@@ -45,7 +45,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var err error
 	switch cmd {
 	case "serve":
-		err = serve(ctx, stderr)
+		err = serve(ctx, stdout, stderr)
 	case "dev":
 		err = devmode.Run(ctx, args, stdout, stderr)
 	case "check":
@@ -69,12 +69,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func serve(ctx context.Context, stderr io.Writer) error {
+func serve(ctx context.Context, stdout, stderr io.Writer) error {
 	cfg, err := config.Load(os.LookupEnv)
 	if err != nil {
 		return err
 	}
-	log := app.NewLogger(stderr, cfg.LogLevel)
+	log := app.NewLogger(stdout, stderr, cfg.LogLevel)
 	// Background work (secret refresh, record writing) outlives the HTTP server, so requests
 	// finishing during shutdown can still hand it work, which it then completes.
 	background, stopBackground := context.WithCancel(context.WithoutCancel(ctx))

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -197,7 +196,7 @@ func credential(p Parts) (azcore.TokenCredential, error) {
 	if p.Credential != nil {
 		return p.Credential, nil
 	}
-	return secrets.NewAzureCredential(p.Config.Azure.ManagedIdentityClientID)
+	return secrets.NewAzureCredential(p.Config.Azure.IdentityEndpoint, p.Config.Azure.ManagedIdentityClientID)
 }
 
 // recordStore picks the single-use store: memory for one instance, Blob Storage for many.
@@ -232,24 +231,25 @@ func (b *Bridge) blobClient(p Parts) (*azblob.Client, error) {
 	if b.blobs != nil {
 		return b.blobs, nil
 	}
+	storage := p.Config.Azure.Storage
 	var cred azcore.TokenCredential
-	if conn, _ := p.Lookup("AzureWebJobsStorage"); strings.TrimSpace(conn) == "" {
+	if storage.ConnectionString == "" {
 		// Identity-based: the host's own convention names a user-assigned identity in
 		// AzureWebJobsStorage__clientId.
-		id, _ := p.Lookup("AzureWebJobsStorage__clientId")
 		var err error
-		if p.Credential != nil {
+		switch {
+		case p.Credential != nil:
 			cred = p.Credential
-		} else if strings.TrimSpace(id) != "" {
-			cred, err = secrets.NewAzureCredential(strings.TrimSpace(id))
-		} else {
+		case storage.ClientID != "":
+			cred, err = secrets.NewAzureCredential(p.Config.Azure.IdentityEndpoint, storage.ClientID)
+		default:
 			cred, err = credential(p)
 		}
 		if err != nil {
 			return nil, err
 		}
 	}
-	client, err := store.NewBlobClient(p.Lookup, cred)
+	client, err := store.NewBlobClient(store.Connection{ConnectionString: storage.ConnectionString, ServiceURL: storage.ServiceURL}, cred)
 	if err != nil {
 		return nil, err
 	}
@@ -288,11 +288,7 @@ func (b *Bridge) verificationWriter(p Parts) (*verification.Writer, error) {
 	return w, nil
 }
 
-func claimsTranslator(extra string) (*claims.Translator, error) {
-	rows, err := claims.ParseMappings(extra)
-	if err != nil {
-		return nil, fmt.Errorf("BRIDGE_CLAIM_MAPPINGS: %w", err)
-	}
+func claimsTranslator(rows []claims.Mapping) (*claims.Translator, error) {
 	t, err := claims.NewTranslator(rows)
 	if err != nil {
 		return nil, fmt.Errorf("BRIDGE_CLAIM_MAPPINGS: %w", err)

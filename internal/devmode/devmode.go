@@ -169,7 +169,11 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	o.Logger = app.NewLogger(stderr, *level)
+	lvl, err := config.ParseLogLevel(*level)
+	if err != nil {
+		return err
+	}
+	o.Logger = app.NewLogger(stdout, stderr, lvl)
 	env, err := Start(ctx, o)
 	if err != nil {
 		return err

@@ -1,0 +1,38 @@
+package config
+
+import (
+	"slices"
+	"testing"
+)
+
+// TestSettingsTableIsWhatLoadReads keeps SettingNames honest: Load asks for exactly the
+// settings in the table, no more (a read outside it is a problem) and no fewer.
+func TestSettingsTableIsWhatLoadReads(t *testing.T) {
+	var asked []string
+	env := base()
+	_, err := Load(func(k string) (string, bool) {
+		if !slices.Contains(asked, k) {
+			asked = append(asked, k)
+		}
+		v, ok := env[k]
+		return v, ok
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := SettingNames()
+	slices.Sort(asked)
+	slices.Sort(names)
+	if !slices.Equal(asked, names) {
+		t.Errorf("Load reads %v\nthe table lists %v", asked, names)
+	}
+	if len(slices.Compact(slices.Clone(names))) != len(names) {
+		t.Errorf("the table repeats a name: %v", names)
+	}
+}
+
+func TestSecretSettingName(t *testing.T) {
+	if got := SecretSettingName("idme-client-secret"); got != "IDME_CLIENT_SECRET" {
+		t.Errorf("SecretSettingName = %q", got)
+	}
+}
