@@ -39,4 +39,3 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logge
 	}
 	return nil
 }
-

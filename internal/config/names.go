@@ -29,11 +29,11 @@ type Setting struct {
 
 // Names of the Functions host's storage connection, which the bridge shares for its records.
 const (
-	StorageSetting           = "AzureWebJobsStorage"
-	StorageAccountSetting    = StorageSetting + "__accountName"
+	StorageSetting            = "AzureWebJobsStorage"
+	StorageAccountSetting     = StorageSetting + "__accountName"
 	StorageBlobServiceSetting = StorageSetting + "__blobServiceUri"
-	StorageCredentialSetting = StorageSetting + "__credential"
-	StorageClientIDSetting   = StorageSetting + "__clientId"
+	StorageCredentialSetting  = StorageSetting + "__credential"
+	StorageClientIDSetting    = StorageSetting + "__clientId"
 )
 
 // Settings returns every setting the bridge reads, in the order the README lists them.
