@@ -6,12 +6,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 )
 
 const usage = `usage: handler policy render [flags]
+       handler policy deploy -env NAME   (render, then upload through Microsoft Graph)
+       handler policy key -env NAME      (store the client secret as a B2C policy key)
 
 Renders the B2C policy templates for one environment of appsettings.json and checks the result:
 every reference resolves (in the files or in the starter pack they extend) and every metadata
@@ -21,6 +24,12 @@ key is one its technical profile understands.
 
 // Run executes the policy command: "render" is its only subcommand.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "deploy" {
+		return runDeploy(ctx, args[1:], stdout, stderr, connectGraph)
+	}
+	if len(args) > 0 && args[0] == "key" {
+		return runKey(ctx, args[1:], os.Stdin, stdout, stderr, connectGraph)
+	}
 	if len(args) == 0 || args[0] != "render" {
 		fmt.Fprint(stderr, usage)
 		return errors.New("policy: the render subcommand is required")
