@@ -97,5 +97,10 @@ func serve(ctx context.Context, stdout, stderr io.Writer) error {
 	case <-time.After(15 * time.Second):
 		log.Warn("background work did not finish within 15s of shutdown")
 	}
+	if serveErr != nil {
+		log.Error("stopped", "err", serveErr)
+	} else {
+		log.Info("stopped")
+	}
 	return serveErr
 }

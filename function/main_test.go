@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"maps"
 	"context"
 	"encoding/json"
 	"os"
@@ -15,8 +16,10 @@ import (
 	"idmebridge/internal/seal"
 )
 
-// TestSampleSettingsAreValid keeps local.settings.sample.json loadable as it ships.
-func TestSampleSettingsAreValid(t *testing.T) {
+// TestSampleSettings keeps local.settings.sample.json honest: it lists every setting an
+// operator sets, `check` refuses it as shipped because of its placeholders (and only them), and
+// it loads once they are replaced.
+func TestSampleSettings(t *testing.T) {
 	var sample struct {
 		IsEncrypted bool
 		Values      map[string]string
@@ -25,12 +28,32 @@ func TestSampleSettingsAreValid(t *testing.T) {
 	if sample.IsEncrypted || sample.Values["FUNCTIONS_WORKER_RUNTIME"] != "custom" || sample.Values["AzureWebJobsStorage"] != "UseDevelopmentStorage=true" {
 		t.Fatalf("sample host values = %v", sample.Values)
 	}
-	cfg, err := config.Load(func(k string) (string, bool) { v, ok := sample.Values[k]; return v, ok })
+	for _, s := range config.Settings() {
+		if _, ok := sample.Values[s.Name]; !ok && s.SetBy == config.Operator {
+			t.Errorf("sample lacks %s", s.Name)
+		}
+	}
+	lookup := func(k string) (string, bool) { v, ok := sample.Values[k]; return v, ok }
+	_, err := config.Load(lookup)
+	placeholders := []string{"IDME_CLIENT_ID", "IDME_CLIENT_SECRET", "B2C_CLIENT_SECRET"}
+	for _, name := range placeholders {
+		if err == nil || !strings.Contains(err.Error(), name+" ") {
+			t.Errorf("check does not refuse the placeholder in %s: %v", name, err)
+		}
+	}
+	if err != nil && strings.Count(err.Error(), "placeholder") != len(placeholders) {
+		t.Errorf("check refuses more than the placeholders: %v", err)
+	}
+	filled := maps.Clone(sample.Values)
+	for _, name := range placeholders {
+		filled[name] = "a-real-value"
+	}
+	cfg, err := config.Load(func(k string) (string, bool) { v, ok := filled[k]; return v, ok })
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range cfg.Clients {
-		if sample.Values[strings.ToUpper(strings.ReplaceAll(c.SecretName, "-", "_"))] == "" {
+		if sample.Values[config.SecretSettingName(c.SecretName)] == "" {
 			t.Errorf("sample has no value for client %s's secret %s", c.ID, c.SecretName)
 		}
 	}

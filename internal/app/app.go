@@ -43,19 +43,26 @@ type Parts struct {
 	// IDmeHTTPClient may carry a custom transport (tests); nil is the default transport.
 	IDmeHTTPClient *http.Client
 	Now            func() time.Time
+	// NotReadyLogEvery is how often a bridge that is not ready logs what it misses; default 1m
+	// (the first line comes after at most 3s).
+	NotReadyLogEvery time.Duration
 }
 
 // Bridge is an assembled bridge: its HTTP handler and the background work that keeps its
 // secrets fresh and its storage ready.
 type Bridge struct {
 	handler    http.Handler
+	cfg        *config.Config
+	log        *slog.Logger
 	readiness  *readiness
 	background []func(ctx context.Context)
 	blobs      *azblob.Client
 }
 
 // Handler serves every endpoint; until the bridge is ready it answers 503 (but /healthz).
-func (b *Bridge) Handler() http.Handler { return b.readiness.gate(b.handler) }
+func (b *Bridge) Handler() http.Handler {
+	return b.readiness.gate(logRefusedAuthorize(b.cfg, b.log, b.handler))
+}
 
 // Run does the background work until ctx is done.
 func (b *Bridge) Run(ctx context.Context) {
@@ -91,7 +98,10 @@ func New(ctx context.Context, p Parts) (*Bridge, error) {
 	if p.Lookup == nil {
 		p.Lookup = func(string) (string, bool) { return "", false }
 	}
-	b := &Bridge{readiness: &readiness{}}
+	if p.Now == nil {
+		p.Now = time.Now
+	}
+	b := &Bridge{readiness: newReadiness(), cfg: cfg, log: log}
 	src, err := b.secretsSource(p)
 	if err != nil {
 		return nil, err
@@ -139,8 +149,22 @@ func New(ctx context.Context, p Parts) (*Bridge, error) {
 	if err != nil {
 		return nil, err
 	}
-	b.readiness.add(func() (bool, string) { return prov.Ready(context.Background()) })
+	secretsReady := secretsCheck(cfg, src, keySource, p.Now)
+	b.readiness.add(func() (bool, string) {
+		if ok, why := secretsReady(); !ok {
+			return false, why
+		}
+		return prov.Ready(context.Background())
+	})
 	b.handler = prov.Handler()
+	every := p.NotReadyLogEvery
+	if every <= 0 {
+		every = time.Minute
+	}
+	summary := startupSummary(p, env.BaseURL, keySource)
+	b.background = append(b.background, func(ctx context.Context) {
+		b.readiness.report(ctx, log, summary, min(every, 3*time.Second), every)
+	})
 	return b, nil
 }
 
@@ -177,12 +201,7 @@ func (b *Bridge) secretsSource(p Parts) (secrets.Source, error) {
 	kv := secrets.NewKeyVault(client, secrets.KeyVaultOptions{
 		Names: secretNames(cfg), Refresh: cfg.Azure.SecretsRefresh, Logger: p.Logger, Now: p.Now,
 	})
-	b.readiness.add(func() (bool, string) {
-		if kv.Ready() {
-			return true, ""
-		}
-		return false, fmt.Sprintf("loading %d secret(s) from Key Vault", len(kv.Missing()))
-	})
+	// Readiness on these secrets is secretsCheck's, which says which one is missing and why.
 	b.background = append(b.background, func(ctx context.Context) {
 		if err := kv.Load(ctx); err != nil && ctx.Err() == nil {
 			p.Logger.Error("loading secrets from Key Vault failed; retrying", "err", err)
@@ -217,7 +236,8 @@ func (b *Bridge) recordStore(p Parts) (store.Store, error) {
 		if prepared.get() {
 			return true, ""
 		}
-		return false, "preparing the storage container"
+		return false, fmt.Sprintf("the Blob container %s on %s is not ready (see the error lines): check the storage settings (%s...) and that the identity has 'Storage Blob Data Contributor'",
+			p.Config.Azure.StoreContainer, p.Config.Azure.Storage.Describe(), config.StorageSetting)
 	})
 	b.background = append(b.background, func(ctx context.Context) {
 		retryUntil(ctx, p.Logger, "preparing the storage container", func() error { return blobs.EnsureContainer(ctx) })

@@ -188,6 +188,21 @@ func Load(lookup Lookup) (*Config, error) {
 	if u, err := url.Parse(c.Issuer); c.AllowEphemeralKeys && err == nil && u.Host != "" && !IsLoopbackHost(u.Hostname()) {
 		r.fail("BRIDGE_ALLOW_EPHEMERAL_KEYS is for local runs: with a public issuer every instance would sign with its own key")
 	}
+	if c.SigningKeyLead < time.Hour {
+		r.fail("BRIDGE_SIGNING_KEY_LEAD must be at least 1h: instances and relying parties must see a key before it signs")
+	}
+	if needsBlob := c.Azure.Store == "blob" || c.Azure.VerificationRecords; needsBlob && !c.Azure.Storage.Configured() {
+		r.fail("Blob Storage is needed (BRIDGE_STORE=blob or BRIDGE_VERIFICATION_RECORDS=true) but no connection is set: set %s=<account> with %s=managedidentity (and %s for a user-assigned identity), or %s=UseDevelopmentStorage=true locally",
+			StorageAccountSetting, StorageCredentialSetting, StorageClientIDSetting, StorageSetting)
+	}
+	if c.Azure.KeyVaultURL == "" {
+		// Secrets are settings then: a value copied from the sample is as wrong as a setting's.
+		for _, name := range c.SecretNames() {
+			if v, _ := lookup(SecretSettingName(name)); isPlaceholder(v) {
+				r.fail("%s (secret %s) still holds the sample's placeholder: set the real value, or keep secrets in Key Vault (BRIDGE_KEY_VAULT_URL)", SecretSettingName(name), name)
+			}
+		}
+	}
 	if c.Port <= 0 || c.Port > 65535 {
 		r.fail("FUNCTIONS_CUSTOMHANDLER_PORT must be a TCP port")
 	}
@@ -229,7 +244,11 @@ func (r *reader) raw(name string) string {
 	}
 	v = strings.TrimSpace(v)
 	if isPlaceholder(v) {
-		r.fail("%s still holds the sample's placeholder %q: replace it with the real value", name, v)
+		shown := v
+		if len(shown) > 60 {
+			shown = shown[:60] + "..."
+		}
+		r.fail("%s still holds the sample's placeholder (%s): replace it with the real value", name, shown)
 	}
 	return v
 }

@@ -10,7 +10,7 @@ import (
 func TestSettingsTableIsWhatLoadReads(t *testing.T) {
 	var asked []string
 	env := base()
-	_, err := Load(func(k string) (string, bool) {
+	cfg, err := Load(func(k string) (string, bool) {
 		if !slices.Contains(asked, k) {
 			asked = append(asked, k)
 		}
@@ -21,6 +21,13 @@ func TestSettingsTableIsWhatLoadReads(t *testing.T) {
 		t.Fatal(err)
 	}
 	names := SettingNames()
+	// Secret values are settings too when there is no Key Vault; their names come from the
+	// configuration, not the table.
+	for _, n := range cfg.SecretNames() {
+		if i := slices.Index(asked, SecretSettingName(n)); i >= 0 {
+			asked = slices.Delete(asked, i, i+1)
+		}
+	}
 	slices.Sort(asked)
 	slices.Sort(names)
 	if !slices.Equal(asked, names) {
