@@ -2,9 +2,9 @@ package main
 
 import (
 	"bytes"
-	"maps"
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"

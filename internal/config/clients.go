@@ -82,4 +82,3 @@ func ParseClients(raw string) ([]Client, error) {
 	}
 	return clients, nil
 }
-
