@@ -116,7 +116,7 @@ func TestSecurityProperties(t *testing.T) {
 		filepath.Join("app", "storage.bicep"): {
 			"allowSharedKeyAccess: false", "allowBlobPublicAccess: false", "minimumTlsVersion: 'TLS1_2'",
 		},
-		filepath.Join("app", "keyvault.bicep"): {"enableRbacAuthorization: true"},
+		filepath.Join("app", "keyvault.bicep"):   {"enableRbacAuthorization: true"},
 		filepath.Join("app", "monitoring.bicep"): {"DisableLocalAuth: true"},
 		filepath.Join("app", "rbac.bicep"): {
 			"keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'",
