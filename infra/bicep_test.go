@@ -29,7 +29,7 @@ func readBicep(t *testing.T, path string) bicepFile {
 }
 
 // blankCommentsAndStrings keeps the layout but hides // and /* */ comments and the contents of
-// '...' strings (Bicep's only quote; ” inside is not an escape in Bicep, \' is).
+// quoted strings (Bicep's only quote is the apostrophe, escaped with a backslash).
 func blankCommentsAndStrings(s string) string {
 	b := []byte(s)
 	for i := 0; i < len(b); i++ {
