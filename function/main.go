@@ -16,6 +16,7 @@ import (
 	"idmebridge/internal/app"
 	"idmebridge/internal/config"
 	"idmebridge/internal/devmode"
+	"idmebridge/internal/doctor"
 	"idmebridge/internal/keyadmin"
 	"idmebridge/internal/policy"
 )
@@ -25,7 +26,9 @@ const usage = `usage: handler [command]
 commands:
   serve        run the bridge (the default; what the Functions host starts)
   dev          run the bridge, an ID.me simulator and a demo relying party on localhost
-  check        read the settings and report every problem
+  check        read the settings and report every problem (offline) [--json]
+  doctor       check the settings and everything they point at: ID.me, Key Vault,
+               signing keys, Blob Storage [--json]
   keys ...     create and rotate signing keys, make a state key ("keys" alone for help)
   policy render  render the B2C policy files for one environment and check them
 `
@@ -49,9 +52,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "dev":
 		err = devmode.Run(ctx, args, stdout, stderr)
 	case "check":
-		if _, err = config.Load(os.LookupEnv); err == nil {
-			fmt.Fprintln(stdout, "settings are valid")
-		}
+		err = doctor.Command(ctx, "check", args, os.LookupEnv, stdout, stderr)
+	case "doctor":
+		err = doctor.Command(ctx, "doctor", args, os.LookupEnv, stdout, stderr)
 	case "policy":
 		err = policy.Run(ctx, args, stdout, stderr)
 	case "keys":

@@ -154,3 +154,23 @@ func readJSON(t *testing.T, path string, v any) {
 		t.Fatalf("%s: %v", path, err)
 	}
 }
+
+// TestCheckCommand: `check` reads the environment like serve and exits 1 naming the problem.
+func TestCheckCommand(t *testing.T) {
+	t.Setenv("BRIDGE_ISSUER", "http://localhost:7071")
+	t.Setenv("IDME_CLIENT_ID", "0123456789abcdef0123456789abcdef")
+	t.Setenv("BRIDGE_CLIENTS", `[{"client_id":"b2c","secret_name":"s","redirect_uris":["https://contoso.b2clogin.com/contoso.onmicrosoft.com/oauth2/authresp"],"idme_scopes":["military"]}]`)
+	t.Setenv("BRIDGE_CLAIM_MAPPINGS", "military_rank")
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"check"}, &stdout, &stderr); code != 1 {
+		t.Fatalf("check exit %d with a bad claim mapping:\n%s%s", code, stdout.String(), stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "FAIL  settings") || !strings.Contains(stdout.String(), "BRIDGE_CLAIM_MAPPINGS") {
+		t.Errorf("check output:\n%s", stdout.String())
+	}
+	t.Setenv("BRIDGE_CLAIM_MAPPINGS", "military_rank=rank")
+	stdout.Reset()
+	if code := run(context.Background(), []string{"check"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("check exit %d on good settings:\n%s%s", code, stdout.String(), stderr.String())
+	}
+}

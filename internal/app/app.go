@@ -190,11 +190,7 @@ func (b *Bridge) secretsSource(p Parts) (secrets.Source, error) {
 		}
 		return src, nil
 	}
-	cred, err := credential(p)
-	if err != nil {
-		return nil, err
-	}
-	client, err := secrets.NewKeyVaultClient(cfg.Azure.KeyVaultURL, cred, p.KeyVaultTransport)
+	client, err := KeyVaultClient(p)
 	if err != nil {
 		return nil, err
 	}
@@ -209,13 +205,6 @@ func (b *Bridge) secretsSource(p Parts) (secrets.Source, error) {
 		kv.Run(ctx)
 	})
 	return kv, nil
-}
-
-func credential(p Parts) (azcore.TokenCredential, error) {
-	if p.Credential != nil {
-		return p.Credential, nil
-	}
-	return secrets.NewAzureCredential(p.Config.Azure.IdentityEndpoint, p.Config.Azure.ManagedIdentityClientID)
 }
 
 // recordStore picks the single-use store: memory for one instance, Blob Storage for many.
@@ -251,25 +240,7 @@ func (b *Bridge) blobClient(p Parts) (*azblob.Client, error) {
 	if b.blobs != nil {
 		return b.blobs, nil
 	}
-	storage := p.Config.Azure.Storage
-	var cred azcore.TokenCredential
-	if storage.ConnectionString == "" {
-		// Identity-based: the host's own convention names a user-assigned identity in
-		// AzureWebJobsStorage__clientId.
-		var err error
-		switch {
-		case p.Credential != nil:
-			cred = p.Credential
-		case storage.ClientID != "":
-			cred, err = secrets.NewAzureCredential(p.Config.Azure.IdentityEndpoint, storage.ClientID)
-		default:
-			cred, err = credential(p)
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	client, err := store.NewBlobClient(store.Connection{ConnectionString: storage.ConnectionString, ServiceURL: storage.ServiceURL}, cred)
+	client, err := BlobClient(p)
 	if err != nil {
 		return nil, err
 	}
