@@ -31,8 +31,10 @@ param idmeEnvironment string = 'sandbox'
 @description('Client id of the ID.me application (its secret goes into Key Vault as idme-client-secret).')
 param idmeClientId string
 
-@description('BRIDGE_CLIENTS: JSON array of the B2C / External ID tenants allowed to sign in (each names its secret, never holds it).')
-param bridgeClients string
+// An array, not a JSON string: ARM reads a string parameter that starts with '[' as an
+// expression when it passes it to a module. The app setting is its JSON text.
+@description('BRIDGE_CLIENTS: the B2C / External ID tenants allowed to sign in, as the JSON array the README shows (each names its secret, never holds it).')
+param bridgeClients array
 
 @description('Public base URL of the bridge when it is served from a custom domain; empty: https://<app>.azurewebsites.net.')
 param bridgeIssuer string = ''

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -134,5 +135,20 @@ func TestSecurityProperties(t *testing.T) {
 	}
 	if f := readBicep(t, infraPath("app", "keyvault.bicep")); strings.Contains(f.text, "accessPolicies") {
 		t.Error("keyvault.bicep grants access by access policy; RBAC only")
+	}
+}
+
+// ARM evaluates a string parameter that starts with '[' as an expression when it hands it to a
+// module, and BRIDGE_CLIENTS is a JSON array: it travels as an array and becomes text only in
+// the app setting.
+func TestClientsTravelAsAnArray(t *testing.T) {
+	for _, file := range []string{"main.bicep", filepath.Join("app", "bridge.bicep")} {
+		if f := readBicep(t, infraPath(file)); !regexp.MustCompile(`(?m)^param bridgeClients array$`).MatchString(f.text) {
+			t.Errorf("%s: bridgeClients must be an array parameter", file)
+		}
+	}
+	set := readBicep(t, infraPath("app", "bridge.bicep")).varObject(t, "bridgeSettings")
+	if set["BRIDGE_CLIENTS"] != "string(bridgeClients)" {
+		t.Errorf("BRIDGE_CLIENTS = %s, want string(bridgeClients)", set["BRIDGE_CLIENTS"])
 	}
 }

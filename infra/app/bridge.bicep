@@ -20,7 +20,8 @@ param keyVaultUri string
 param issuer string = ''
 param idmeEnvironment string
 param idmeClientId string
-param bridgeClients string
+@description('BRIDGE_CLIENTS entries; the setting is their JSON text.')
+param bridgeClients array
 param idmeGroupsUrl string = ''
 param claimMappings string = ''
 param verificationRecords bool = false
@@ -121,7 +122,7 @@ var issuerUrl = !empty(issuer) ? issuer : 'https://${site.properties.defaultHost
 // vault (README: "Put the secrets in Key Vault").
 var bridgeSettings = {
   BRIDGE_ISSUER: issuerUrl
-  BRIDGE_CLIENTS: bridgeClients
+  BRIDGE_CLIENTS: string(bridgeClients)
   IDME_ENVIRONMENT: idmeEnvironment
   IDME_CLIENT_ID: idmeClientId
   IDME_CLIENT_SECRET_NAME: 'idme-client-secret'
