@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -53,11 +54,7 @@ func newWorld(t *testing.T) *world {
 	t.Cleanup(sim.Close)
 
 	now := time.Now()
-	first := newKeySet(t)
-	withNext, _, err := keys.AddKey(first, now.Add(2*time.Hour), now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	first, withNext := sharedKeySets(t)
 	v := newFakeVault()
 	v.put("idme-client-secret", "idme-secret", now.Add(-200*time.Hour))
 	v.put("bridge-state-key", seal.NewKey(), now.Add(-200*time.Hour))
@@ -126,13 +123,41 @@ func want(t *testing.T, findings []Finding, check string, status Status, texts .
 	t.Fatalf("no %s finding %s mentioning %q in:\n%s", status, check, texts, b.String())
 }
 
-func newKeySet(t *testing.T) []byte {
+// Key generation is slow under the race detector: the tests share a few sets.
+var keySets = sync.OnceValues(func() ([][]byte, error) {
+	var sets [][]byte
+	for range 3 {
+		set, err := keys.NewPrivateSet()
+		if err != nil {
+			return nil, err
+		}
+		sets = append(sets, set)
+	}
+	now := time.Now()
+	withNext, _, err := keys.AddKey(sets[0], now.Add(2*time.Hour), now)
+	return append(sets, withNext), err
+})
+
+// sharedKeySets returns a set with one key and the same set with a next key signing in 2h.
+func sharedKeySets(t *testing.T) (first, withNext []byte) {
 	t.Helper()
-	set, err := keys.NewPrivateSet()
+	sets, err := keySets()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return set
+	return sets[0], sets[3]
+}
+
+// newKeySet returns one of two other sets, alternating, so two calls give two keys.
+var alternate atomic.Int32
+
+func newKeySet(t *testing.T) []byte {
+	t.Helper()
+	sets, err := keySets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sets[1+int(alternate.Add(1))%2]
 }
 
 // fakeVault answers GetSecret (any version) and lists versions, with attributes.
