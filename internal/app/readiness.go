@@ -90,7 +90,7 @@ func (r *readiness) report(ctx context.Context, log *slog.Logger, summary func()
 			log.Info("ready", summary()...)
 			return
 		} else if !time.Now().Before(next) {
-			log.Error("not ready: "+why, "missing", why)
+			log.Error("not ready: " + why)
 			next = time.Now().Add(interval)
 		}
 		select {

@@ -60,17 +60,25 @@ func uriShape(raw string) string {
 	return clip(shape)
 }
 
-// howDiffers says how a refused redirect URI differs from the nearest registered one.
+// howDiffers says how a refused redirect URI differs from a registered one it resembles.
 func howDiffers(got string, registered []string) string {
+	bare, _, _ := strings.Cut(got, "#")
+	bare, _, _ = strings.Cut(bare, "?")
 	for _, reg := range registered {
-		switch {
-		case strings.EqualFold(got, reg):
-			return "letter case"
-		case strings.TrimSuffix(got, "/") == strings.TrimSuffix(reg, "/"):
-			return "trailing slash"
-		case strings.Split(got, "?")[0] == reg || strings.Split(got, "#")[0] == reg:
-			return "query or fragment added"
+		if !strings.EqualFold(strings.TrimSuffix(bare, "/"), strings.TrimSuffix(reg, "/")) {
+			continue
 		}
+		var how []string
+		if bare != got {
+			how = append(how, "query or fragment added")
+		}
+		if strings.HasSuffix(bare, "/") != strings.HasSuffix(reg, "/") {
+			how = append(how, "trailing slash")
+		}
+		if strings.TrimSuffix(bare, "/") != strings.TrimSuffix(reg, "/") {
+			how = append(how, "letter case")
+		}
+		return strings.Join(how, ", ")
 	}
 	return "not like any registered redirect URI"
 }

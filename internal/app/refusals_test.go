@@ -27,6 +27,7 @@ func TestRefusedAuthorizeIsLogged(t *testing.T) {
 		{"case differs", "b2c", strings.Replace(registered, "contoso.onmicrosoft", "Contoso.onmicrosoft", 1), []string{"redirect URI not registered", `"differs":"letter case"`, `"client_id":"b2c"`}},
 		{"trailing slash", "b2c", registered + "/", []string{`"differs":"trailing slash"`}},
 		{"query", "b2c", registered + "?p=secret-value", []string{`"differs":"query or fragment added"`, `authresp?p"`}},
+		{"case and query", "b2c", strings.ToUpper(registered) + "?x=1", []string{`"differs":"query or fragment added, letter case"`}},
 		{"other", "b2c", "https://evil.example/cb", []string{`"differs":"not like any registered redirect URI"`}},
 		{"registered", "b2c", registered, nil},
 	}

@@ -106,8 +106,8 @@ func checkSettings(lookup config.Lookup) (*config.Config, []Finding) {
 		if line == "" || line == "invalid settings:" {
 			continue
 		}
-		findings = append(findings, Finding{Check: "settings", Status: Fail, Detail: line,
-			Fix: "correct the setting as the message says; the README's settings table lists each one"})
+		// Each message of config.Load already says how to fix it.
+		findings = append(findings, Finding{Check: "settings", Status: Fail, Detail: line})
 	}
 	return nil, findings
 }
