@@ -92,7 +92,10 @@ func (c *Client) call(ctx context.Context, op, method, path, contentType string,
 		return 0, fmt.Errorf("graph: %s: %w", op, err)
 	}
 	req.Header.Set("Authorization", "Bearer "+tok.Token)
-	req.Header.Set("Accept", "application/json")
+	if out != nil {
+		// Only where a JSON answer is read: a $value upload gets none.
+		req.Header.Set("Accept", "application/json")
+	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
