@@ -10,6 +10,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -169,6 +170,9 @@ func TestPackageBuildsWhatTheHostStarts(t *testing.T) {
 			t.Errorf("package %s differs from the repository's: %v", same, err)
 		}
 	}
+	if runtime.GOOS == "linux" && runtime.GOARCH == "amd64" {
+		runPackaged(t, exe)
+	}
 	var files []string
 	_ = filepath.WalkDir(dist, func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
@@ -283,5 +287,22 @@ func TestFuncignoreKeepsOnlyThePackage(t *testing.T) {
 	}
 	if funcignored(patterns, exe, false) {
 		t.Errorf(".funcignore leaves out %s, the executable the host starts", exe)
+	}
+}
+
+// runPackaged drives the B2C commands of the packaged executable, offline: the dispatch and the
+// refusals an operator meets first.
+func runPackaged(t *testing.T, exe string) {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "rendered")
+	cmd := exec.Command(exe, "policy", "deploy", "-env", "Development", "-src", filepath.Join(repoRoot, "policies"), "-out", out, "-dry-run")
+	got, err := cmd.CombinedOutput()
+	if err != nil || strings.Count(string(got), "would upload ") != 3 || !strings.Contains(string(got), "B2C_1A_IdmeBridge_Extensions to contosodev.onmicrosoft.com") {
+		t.Errorf("handler policy deploy -dry-run: %v\n%s", err, got)
+	}
+	cmd = exec.Command(exe, "policy", "key", "-env", "Development", "-src", filepath.Join(repoRoot, "policies"), "a-secret-on-the-command-line")
+	got, err = cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(got), "never the command line") || strings.Contains(string(got), "a-secret-on-the-command-line") {
+		t.Errorf("handler policy key with the secret as an argument: %v\n%s", err, got)
 	}
 }
