@@ -25,6 +25,7 @@ param principalId string = ''
 @description('Kind of principalId: User for a person, ServicePrincipal for a pipeline.')
 param principalType string = 'User'
 
+@allowed(['sandbox', 'production'])
 @description('ID.me environment: sandbox (api.idmelabs.com) or production (api.id.me).')
 param idmeEnvironment string = 'sandbox'
 
