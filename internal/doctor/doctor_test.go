@@ -34,7 +34,7 @@ func TestDoctorPassesOnAGoodDeployment(t *testing.T) {
 		Write(&b, findings)
 		t.Fatalf("doctor fails a good deployment:\n%s", b.String())
 	}
-	for _, check := range []string{"settings", "idme.discovery", "idme.authorize", "keyvault", "keyvault.secret", "state_key", "signing_keys", "signing_keys.next", "blob"} {
+	for _, check := range []string{"settings", "idme.discovery", "idme.authorize", "idme.logout", "keyvault", "keyvault.secret", "state_key", "signing_keys", "signing_keys.next", "blob"} {
 		want(t, findings, check, Pass)
 	}
 	want(t, findings, "blob", Pass, "idme-bridge on connection string")
@@ -87,6 +87,7 @@ func TestDoctorFindings(t *testing.T) {
 		{"idme unreachable", func(w *world) { w.env["IDME_BASE_URL"] = closedURL(t) }, "idme.discovery", []string{"not reachable", "IDME_BASE_URL"}},
 		{"idme issuer mismatch", func(w *world) { w.env["IDME_BASE_URL"] = proxyTo(t, w.sim.URL) }, "idme.discovery", []string{"did not match the issuer", "IDME_BASE_URL must be the host"}},
 		{"callback not registered at ID.me", func(w *world) { w.restartSim("https://elsewhere.example.com") }, "idme.authorize", []string{"invalid_redirect_uri", "register exactly http://localhost:7071/callback"}},
+		{"logout callback not registered at ID.me", func(w *world) { w.registerAtIDme(localIssuer + "/callback") }, "idme.logout", []string{"invalid_redirect_uri", "register exactly http://localhost:7071/logout/callback"}},
 		{"unknown ID.me client", func(w *world) { w.env["IDME_CLIENT_ID"] = "ffffffffffffffffffffffffffffffff" }, "idme.authorize", []string{"invalid_client", "IDME_ENVIRONMENT"}},
 		{"policy not at ID.me", func(w *world) {
 			w.env["BRIDGE_CLIENTS"] = strings.Replace(w.env["BRIDGE_CLIENTS"], `"student"`, `"pilots"`, 1)

@@ -70,7 +70,36 @@ func checkIDme(ctx context.Context, cfg *config.Config, o Options) []Finding {
 	for _, scope := range probeScopes(cfg) {
 		findings = append(findings, probeAuthorize(ctx, cfg, env, client, scope, o))
 	}
-	return findings
+	return append(findings, probeLogout(ctx, cfg, env, client, o))
+}
+
+// probeLogout asks ID.me's logout endpoint whether it accepts the bridge's logout callback (the
+// second redirect URI to register). Without ID.me's session cookie it ends no session.
+func probeLogout(ctx context.Context, cfg *config.Config, env idme.Environment, client *http.Client, o Options) Finding {
+	callback := cfg.Issuer + provider.PathLogoutCallback
+	f := Finding{Check: "idme.logout", Subject: callback}
+	q := url.Values{"client_id": {cfg.IDme.ClientID}, "redirect_uri": {callback}}
+	cctx, cancel := withTimeout(ctx, o)
+	defer cancel()
+	req, err := http.NewRequestWithContext(cctx, http.MethodGet, env.BaseURL+"/oauth/logout?"+q.Encode(), nil)
+	if err != nil {
+		f.Status, f.Detail = Fail, err.Error()
+		return f
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		f.Status, f.Detail, f.Fix = Fail, "logout request failed: "+err.Error(), "check that the bridge can reach "+env.BaseURL
+		return f
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 256<<10))
+	if code, _ := authorizeError(resp, body); code != "" {
+		f.Status, f.Detail = Fail, "ID.me answered "+code
+		f.Fix = fmt.Sprintf("register exactly %s as a second redirect URI of your ID.me application, so sign-out returns to the bridge", callback)
+		return f
+	}
+	f.Status, f.Detail = Pass, "ID.me accepts the logout callback"
+	return f
 }
 
 // probeScopes are the ID.me policies to probe: each one some client may ask for, at most ten.

@@ -87,8 +87,13 @@ func (w *world) withAzurite(conn string) {
 
 // restartSim makes the simulator know the callbacks under bridge instead.
 func (w *world) restartSim(bridge string) {
+	w.registerAtIDme(bridge+"/callback", bridge+"/logout/callback")
+}
+
+// registerAtIDme makes the simulator know exactly these redirect URIs.
+func (w *world) registerAtIDme(uris ...string) {
 	s, err := idmesim.New(idmesim.Options{BaseURL: "http://" + w.sim.Listener.Addr().String(), Clients: []idmesim.Client{{ID: idmeClientID, Secret: "idme-secret",
-		RedirectURIs: []string{bridge + "/callback", bridge + "/logout/callback"}}}})
+		RedirectURIs: uris}}})
 	if err != nil {
 		w.t.Fatal(err)
 	}
