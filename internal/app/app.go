@@ -168,15 +168,6 @@ func New(ctx context.Context, p Parts) (*Bridge, error) {
 	return b, nil
 }
 
-// secretNames are every secret the bridge reads.
-func secretNames(cfg *config.Config) []string {
-	names := []string{cfg.IDme.ClientSecret, cfg.StateKeySecret, cfg.SigningKeysSecret}
-	for _, c := range cfg.Clients {
-		names = append(names, c.SecretName)
-	}
-	return names
-}
-
 // secretsSource picks Key Vault when configured (loading in the background), else settings.
 func (b *Bridge) secretsSource(p Parts) (secrets.Source, error) {
 	cfg := p.Config
@@ -195,7 +186,7 @@ func (b *Bridge) secretsSource(p Parts) (secrets.Source, error) {
 		return nil, err
 	}
 	kv := secrets.NewKeyVault(client, secrets.KeyVaultOptions{
-		Names: secretNames(cfg), Refresh: cfg.Azure.SecretsRefresh, Logger: p.Logger, Now: p.Now,
+		Names: cfg.SecretNames(), Refresh: cfg.Azure.SecretsRefresh, Logger: p.Logger, Now: p.Now,
 	})
 	// Readiness on these secrets is secretsCheck's, which says which one is missing and why.
 	b.background = append(b.background, func(ctx context.Context) {
