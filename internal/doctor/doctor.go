@@ -78,6 +78,7 @@ func Run(ctx context.Context, o Options) []Finding {
 	findings = append(findings, checkIDme(ctx, cfg, o)...)
 	values, secretFindings := checkSecrets(ctx, cfg, o)
 	findings = append(findings, secretFindings...)
+	findings = append(findings, checkIDmeSecret(ctx, cfg, values, o))
 	findings = append(findings, checkStateKey(cfg, values))
 	findings = append(findings, checkSigningKeys(cfg, values, o.Now())...)
 	findings = append(findings, checkBlob(ctx, cfg, o)...)

@@ -34,7 +34,7 @@ func TestDoctorPassesOnAGoodDeployment(t *testing.T) {
 		Write(&b, findings)
 		t.Fatalf("doctor fails a good deployment:\n%s", b.String())
 	}
-	for _, check := range []string{"settings", "idme.discovery", "idme.authorize", "idme.logout", "keyvault", "keyvault.secret", "state_key", "signing_keys", "signing_keys.next", "blob"} {
+	for _, check := range []string{"settings", "idme.discovery", "idme.authorize", "idme.logout", "idme.client_secret", "keyvault", "keyvault.secret", "state_key", "signing_keys", "signing_keys.next", "blob"} {
 		want(t, findings, check, Pass)
 	}
 	want(t, findings, "blob", Pass, "idme-bridge on connection string")
@@ -88,6 +88,7 @@ func TestDoctorFindings(t *testing.T) {
 		{"idme issuer mismatch", func(w *world) { w.env["IDME_BASE_URL"] = proxyTo(t, w.sim.URL) }, "idme.discovery", []string{"did not match the issuer", "IDME_BASE_URL must be the host"}},
 		{"callback not registered at ID.me", func(w *world) { w.restartSim("https://elsewhere.example.com") }, "idme.authorize", []string{"invalid_redirect_uri", "register exactly http://localhost:7071/callback"}},
 		{"logout callback not registered at ID.me", func(w *world) { w.registerAtIDme(localIssuer + "/callback") }, "idme.logout", []string{"invalid_redirect_uri", "register exactly http://localhost:7071/logout/callback"}},
+		{"wrong ID.me client secret", func(w *world) { w.vault.put("idme-client-secret", "not-the-secret", now) }, "idme.client_secret", []string{"refuses the client secret", "developer portal"}},
 		{"unknown ID.me client", func(w *world) { w.env["IDME_CLIENT_ID"] = "ffffffffffffffffffffffffffffffff" }, "idme.authorize", []string{"invalid_client", "IDME_ENVIRONMENT"}},
 		{"policy not at ID.me", func(w *world) {
 			w.env["BRIDGE_CLIENTS"] = strings.Replace(w.env["BRIDGE_CLIENTS"], `"student"`, `"pilots"`, 1)
@@ -205,7 +206,7 @@ func TestClientIDShape(t *testing.T) {
 func TestSecretsAsSettingsNeverLoadVault(t *testing.T) {
 	w := newWorld(t)
 	w.vault.fail("idme-client-secret", http.StatusForbidden)
-	w.opts.Secrets = secrets.Map{"idme-client-secret": "x", "bridge-state-key": seal.NewKey(), "bridge-signing-keys": string(newKeySet(t)), "b2c-client-secret": "y"}
+	w.opts.Secrets = secrets.Map{"idme-client-secret": "idme-secret", "bridge-state-key": seal.NewKey(), "bridge-signing-keys": string(newKeySet(t)), "b2c-client-secret": "y"}
 	if findings := w.run(); !OK(findings) {
 		var b strings.Builder
 		Write(&b, findings)

@@ -2,6 +2,9 @@ package doctor
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -209,4 +212,56 @@ func clip(s string, n int) string {
 		return s[:n] + "..."
 	}
 	return s
+}
+
+// checkIDmeSecret presents the ID.me client secret to ID.me's token endpoint with a code that
+// was never issued. ID.me's error codes (invalid_redirect_uri, invalid_resource_owner) are those
+// of Doorkeeper, which authenticates the client before it looks at the grant, so invalid_grant
+// means the secret is accepted and invalid_client that it is not; any other answer is reported
+// as inconclusive. No user's code is involved, and nothing is retried.
+func checkIDmeSecret(ctx context.Context, cfg *config.Config, sv secretValues, o Options) Finding {
+	f := Finding{Check: "idme.client_secret", Subject: cfg.IDme.ClientSecret}
+	secret, ok := sv.values[cfg.IDme.ClientSecret]
+	if !ok {
+		f.Status, f.Detail = Skip, "no ID.me client secret to check"
+		return f
+	}
+	env, err := idme.EnvironmentFor(cfg.IDme.Environment, cfg.IDme.BaseURL)
+	if err != nil {
+		f.Status, f.Detail = Skip, err.Error()
+		return f
+	}
+	probe := make([]byte, 16)
+	_, _ = rand.Read(probe)
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {"doctor-probe-" + hex.EncodeToString(probe)},
+		"redirect_uri": {provider.CallbackURL(cfg.Issuer)}, "client_id": {cfg.IDme.ClientID}, "client_secret": {secret}, "scope": {"openid"}}
+	cctx, cancel := withTimeout(ctx, o)
+	defer cancel()
+	req, err := http.NewRequestWithContext(cctx, http.MethodPost, env.BaseURL+"/oauth/token", strings.NewReader(form.Encode()))
+	if err != nil {
+		f.Status, f.Detail = Fail, err.Error()
+		return f
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := noRedirects(o.HTTPClient, o).Do(req)
+	if err != nil {
+		f.Status, f.Detail, f.Fix = Fail, "token request failed: "+firstLine(err), "check that the bridge can reach "+env.BaseURL
+		return f
+	}
+	defer resp.Body.Close()
+	var answer struct {
+		Error string `json:"error"`
+	}
+	_ = json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&answer)
+	switch answer.Error {
+	case "invalid_grant":
+		f.Status, f.Detail = Pass, "ID.me accepts the client secret (it refused only the probe's made-up code)"
+	case "invalid_client":
+		f.Status, f.Detail = Fail, "ID.me refuses the client secret (invalid_client)"
+		f.Fix = "copy the Client Secret of application " + cfg.IDme.ClientID + " from ID.me's developer portal into secret " + cfg.IDme.ClientSecret + " (sandbox and production secrets differ)"
+	default:
+		f.Status = Skip
+		f.Detail = fmt.Sprintf("ID.me answered HTTP %d %q to the probe: cannot tell whether the secret is right", resp.StatusCode, answer.Error)
+	}
+	return f
 }
