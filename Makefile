@@ -1,5 +1,5 @@
 # The two commands an administrator or developer needs; CI runs `make test`.
-.PHONY: dev test tools build policies
+.PHONY: dev test tools build policies package publish
 
 # Run the bridge locally with the ID.me simulator and a demo relying party.
 dev:
@@ -34,3 +34,20 @@ policies:
 # The Linux binary the Functions host starts.
 build:
 	GOOS=linux GOARCH=amd64 CGO_ENABLED=0 go build -o handler ./function
+
+# The Functions app package in $(DIST): the executable host.json names, host.json and the
+# catch-all function. azd deploys this folder (azure.yaml); zip its contents for az.
+DIST ?= dist
+GOBUILD_LINUX = GOOS=linux GOARCH=amd64 CGO_ENABLED=0 go build -trimpath -ldflags='-s -w'
+package:
+	@[ -n "$(DIST)" ] && [ "$(DIST)" != "." ] && [ "$(DIST)" != "/" ] || { echo "DIST must name a folder of its own"; exit 1; }
+	rm -rf "$(DIST)" && mkdir -p "$(DIST)/function"
+	$(GOBUILD_LINUX) -o "$(DIST)/handler" ./function
+	cp host.json "$(DIST)/" && cp function/function.json "$(DIST)/function/"
+
+# Publish without azd: build ./handler (host.json's defaultExecutablePath) and hand the folder to
+# Core Tools, which packages it as .funcignore says. APP is the Function App's name.
+publish:
+	@[ -n "$(APP)" ] || { echo "usage: make publish APP=<function app name>"; exit 1; }
+	$(GOBUILD_LINUX) -o handler ./function
+	func azure functionapp publish "$(APP)" --custom

@@ -20,6 +20,7 @@ import (
 	"idmebridge/internal/cli"
 	"idmebridge/internal/config"
 	"idmebridge/internal/devmode"
+	"idmebridge/internal/doctor"
 	"idmebridge/internal/idmesim"
 	"idmebridge/internal/keyadmin"
 	"idmebridge/internal/policy"
@@ -38,7 +39,8 @@ func commands() []command {
 		{"serve", "run the bridge (the default; what the Functions host starts)", serve},
 		{"dev", "run the bridge, an ID.me simulator and a demo relying party on localhost", devmode.Run},
 		{"simulator", "run the ID.me simulator alone, for a bridge started with func start or serve", idmesim.Run},
-		{"check", "read the settings and report every problem", check},
+		{"check", "read the settings and report every problem, offline [--json]", checkCommand},
+		{"doctor", "check the settings and what they point at: ID.me, Key Vault, keys, Blob Storage [--json]", doctorCommand},
 		{"keys", "create and rotate signing keys, make a state key", runKeys},
 		{"policy", "render the B2C policy files for one environment and check them", policy.Run},
 		{"version", "print the module version and the commit it was built from", version},
@@ -108,7 +110,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log := app.NewLogger(stderr, cfg.LogLevel)
+	log := app.NewLogger(stdout, stderr, cfg.LogLevel)
 	// Background work (secret refresh, record writing) outlives the HTTP server, so requests
 	// finishing during shutdown can still hand it work, which it then completes.
 	background, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
@@ -131,24 +133,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case <-time.After(15 * time.Second):
 		log.Warn("background work did not finish within 15s of shutdown")
 	}
+	if serveErr != nil {
+		log.Error("stopped", "err", serveErr)
+	} else {
+		log.Info("stopped")
+	}
 	return serveErr
 }
 
-const checkUsage = `usage: handler check
+func checkCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return doctor.Command(ctx, "check", args, os.LookupEnv, stdout, stderr)
+}
 
-Read the settings from the environment exactly as serve does and report every problem
-(exit status 1), or say they are valid. Secrets in Key Vault are not fetched.
-`
-
-func check(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	if err := cli.Parse(cli.NewFlagSet("check", checkUsage), args, stdout, stderr); err != nil {
-		return err
-	}
-	if _, err := config.Load(os.LookupEnv); err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, "settings are valid")
-	return nil
+func doctorCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return doctor.Command(ctx, "doctor", args, os.LookupEnv, stdout, stderr)
 }
 
 func runKeys(_ context.Context, args []string, stdout, stderr io.Writer) error {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,8 +16,10 @@ import (
 	"idmebridge/internal/seal"
 )
 
-// TestSampleSettingsAreValid keeps local.settings.sample.json loadable as it ships.
-func TestSampleSettingsAreValid(t *testing.T) {
+// TestSampleSettings keeps local.settings.sample.json honest: it lists every setting an
+// operator sets, `check` refuses it as shipped because of its placeholders (and only them), and
+// it loads once they are replaced.
+func TestSampleSettings(t *testing.T) {
 	var sample struct {
 		IsEncrypted bool
 		Values      map[string]string
@@ -25,12 +28,32 @@ func TestSampleSettingsAreValid(t *testing.T) {
 	if sample.IsEncrypted || sample.Values["FUNCTIONS_WORKER_RUNTIME"] != "custom" || sample.Values["AzureWebJobsStorage"] != "UseDevelopmentStorage=true" {
 		t.Fatalf("sample host values = %v", sample.Values)
 	}
-	cfg, err := config.Load(func(k string) (string, bool) { v, ok := sample.Values[k]; return v, ok })
+	for _, s := range config.Settings() {
+		if _, ok := sample.Values[s.Name]; !ok && s.SetBy == config.Operator {
+			t.Errorf("sample lacks %s", s.Name)
+		}
+	}
+	lookup := func(k string) (string, bool) { v, ok := sample.Values[k]; return v, ok }
+	_, err := config.Load(lookup)
+	placeholders := []string{"IDME_CLIENT_ID", "IDME_CLIENT_SECRET", "B2C_CLIENT_SECRET"}
+	for _, name := range placeholders {
+		if err == nil || !strings.Contains(err.Error(), name+" ") {
+			t.Errorf("check does not refuse the placeholder in %s: %v", name, err)
+		}
+	}
+	if err != nil && strings.Count(err.Error(), "placeholder") != len(placeholders) {
+		t.Errorf("check refuses more than the placeholders: %v", err)
+	}
+	filled := maps.Clone(sample.Values)
+	for _, name := range placeholders {
+		filled[name] = "a-real-value"
+	}
+	cfg, err := config.Load(func(k string) (string, bool) { v, ok := filled[k]; return v, ok })
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range cfg.Clients {
-		if sample.Values[strings.ToUpper(strings.ReplaceAll(c.SecretName, "-", "_"))] == "" {
+		if sample.Values[config.SecretSettingName(c.SecretName)] == "" {
 			t.Errorf("sample has no value for client %s's secret %s", c.ID, c.SecretName)
 		}
 	}
@@ -140,7 +163,7 @@ func TestCommands(t *testing.T) {
 // exitOneOnUsageError lists the commands whose packages report a bad command line as a plain
 // error (exit 1) rather than a *cli.UsageError (exit 2). Everything else about the convention
 // holds for them. Remove a command once its package parses with cli.Parse or returns cli.Usage.
-var exitOneOnUsageError = map[string]bool{"dev": true, "simulator": true, "policy": true}
+var exitOneOnUsageError = map[string]bool{"simulator": true, "policy": true}
 
 // TestCommandLineConventions holds every command, and every keys subcommand, to the same
 // rules: -h, --help and help <command> print its usage to stdout and exit 0; an unknown flag or
@@ -195,5 +218,25 @@ func readJSON(t *testing.T, path string, v any) {
 	}
 	if err := json.Unmarshal(data, v); err != nil {
 		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// TestCheckCommand: `check` reads the environment like serve and exits 1 naming the problem.
+func TestCheckCommand(t *testing.T) {
+	t.Setenv("BRIDGE_ISSUER", "http://localhost:7071")
+	t.Setenv("IDME_CLIENT_ID", "0123456789abcdef0123456789abcdef")
+	t.Setenv("BRIDGE_CLIENTS", `[{"client_id":"b2c","secret_name":"s","redirect_uris":["https://contoso.b2clogin.com/contoso.onmicrosoft.com/oauth2/authresp"],"idme_scopes":["military"]}]`)
+	t.Setenv("BRIDGE_CLAIM_MAPPINGS", "military_rank")
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"check"}, &stdout, &stderr); code != 1 {
+		t.Fatalf("check exit %d with a bad claim mapping:\n%s%s", code, stdout.String(), stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "FAIL  settings") || !strings.Contains(stdout.String(), "BRIDGE_CLAIM_MAPPINGS") {
+		t.Errorf("check output:\n%s", stdout.String())
+	}
+	t.Setenv("BRIDGE_CLAIM_MAPPINGS", "military_rank=rank")
+	stdout.Reset()
+	if code := run(context.Background(), []string{"check"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("check exit %d on good settings:\n%s%s", code, stdout.String(), stderr.String())
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -44,12 +43,17 @@ type Parts struct {
 	// IDmeHTTPClient may carry a custom transport (tests); nil is the default transport.
 	IDmeHTTPClient *http.Client
 	Now            func() time.Time
+	// NotReadyLogEvery is how often a bridge that is not ready logs what it misses; default 1m
+	// (the first line comes after at most 3s).
+	NotReadyLogEvery time.Duration
 }
 
 // Bridge is an assembled bridge: its HTTP handler and the background work that keeps its
 // secrets fresh and its storage ready.
 type Bridge struct {
 	handler    http.Handler
+	cfg        *config.Config
+	log        *slog.Logger
 	readiness  *readiness
 	background []func(ctx context.Context)
 	blobs      *azblob.Client
@@ -60,7 +64,9 @@ type Bridge struct {
 // Handler serves every endpoint; until the bridge is ready it answers 503 (but /healthz and
 // the External ID extension, which answers without claims rather than fail External ID's
 // sign-ins).
-func (b *Bridge) Handler() http.Handler { return b.withExternalID(b.readiness.gate(b.handler)) }
+func (b *Bridge) Handler() http.Handler {
+	return b.withExternalID(b.readiness.gate(logRefusedAuthorize(b.cfg, b.log, b.handler)))
+}
 
 // Run does the background work until ctx is done.
 func (b *Bridge) Run(ctx context.Context) {
@@ -96,7 +102,10 @@ func New(ctx context.Context, p Parts) (*Bridge, error) {
 	if p.Lookup == nil {
 		p.Lookup = func(string) (string, bool) { return "", false }
 	}
-	b := &Bridge{readiness: &readiness{}}
+	if p.Now == nil {
+		p.Now = time.Now
+	}
+	b := &Bridge{readiness: newReadiness(), cfg: cfg, log: log}
 	src, err := b.secretsSource(p)
 	if err != nil {
 		return nil, err
@@ -144,21 +153,26 @@ func New(ctx context.Context, p Parts) (*Bridge, error) {
 	if err != nil {
 		return nil, err
 	}
-	b.readiness.add(func() (bool, string) { return prov.Ready(context.Background()) })
+	secretsReady := secretsCheck(cfg, src, keySource, p.Now)
+	b.readiness.add(func() (bool, string) {
+		if ok, why := secretsReady(); !ok {
+			return false, why
+		}
+		return prov.Ready(context.Background())
+	})
 	b.handler = prov.Handler()
+	every := p.NotReadyLogEvery
+	if every <= 0 {
+		every = time.Minute
+	}
+	summary := startupSummary(p, env.BaseURL, keySource)
+	b.background = append(b.background, func(ctx context.Context) {
+		b.readiness.report(ctx, log, summary, min(every, 3*time.Second), every)
+	})
 	if err := b.addExternalID(p); err != nil {
 		return nil, err
 	}
 	return b, nil
-}
-
-// secretNames are every secret the bridge reads.
-func secretNames(cfg *config.Config) []string {
-	names := []string{cfg.IDme.ClientSecret, cfg.StateKeySecret, cfg.SigningKeysSecret}
-	for _, c := range cfg.Clients {
-		names = append(names, c.SecretName)
-	}
-	return names
 }
 
 // secretsSource picks Key Vault when configured (loading in the background), else settings.
@@ -174,23 +188,14 @@ func (b *Bridge) secretsSource(p Parts) (secrets.Source, error) {
 		}
 		return src, nil
 	}
-	cred, err := credential(p)
-	if err != nil {
-		return nil, err
-	}
-	client, err := secrets.NewKeyVaultClient(cfg.Azure.KeyVaultURL, cred, p.KeyVaultTransport)
+	client, err := KeyVaultClient(p)
 	if err != nil {
 		return nil, err
 	}
 	kv := secrets.NewKeyVault(client, secrets.KeyVaultOptions{
-		Names: secretNames(cfg), Refresh: cfg.Azure.SecretsRefresh, Logger: p.Logger, Now: p.Now,
+		Names: cfg.SecretNames(), Refresh: cfg.Azure.SecretsRefresh, Logger: p.Logger, Now: p.Now,
 	})
-	b.readiness.add(func() (bool, string) {
-		if kv.Ready() {
-			return true, ""
-		}
-		return false, fmt.Sprintf("loading %d secret(s) from Key Vault", len(kv.Missing()))
-	})
+	// Readiness on these secrets is secretsCheck's, which says which one is missing and why.
 	b.background = append(b.background, func(ctx context.Context) {
 		if err := kv.Load(ctx); err != nil && ctx.Err() == nil {
 			p.Logger.Error("loading secrets from Key Vault failed; retrying", "err", err)
@@ -198,13 +203,6 @@ func (b *Bridge) secretsSource(p Parts) (secrets.Source, error) {
 		kv.Run(ctx)
 	})
 	return kv, nil
-}
-
-func credential(p Parts) (azcore.TokenCredential, error) {
-	if p.Credential != nil {
-		return p.Credential, nil
-	}
-	return secrets.NewAzureCredential(p.Config.Azure.ManagedIdentityClientID)
 }
 
 // recordStore picks the single-use store: memory for one instance, Blob Storage for many.
@@ -225,7 +223,8 @@ func (b *Bridge) recordStore(p Parts) (store.Store, error) {
 		if prepared.get() {
 			return true, ""
 		}
-		return false, "preparing the storage container"
+		return false, fmt.Sprintf("the Blob container %s on %s is not ready (see the error lines): check the storage settings (%s...) and that the identity has 'Storage Blob Data Contributor'",
+			p.Config.Azure.StoreContainer, p.Config.Azure.Storage.Describe(), config.StorageSetting)
 	})
 	b.background = append(b.background, func(ctx context.Context) {
 		retryUntil(ctx, p.Logger, "preparing the storage container", func() error { return blobs.EnsureContainer(ctx) })
@@ -239,24 +238,7 @@ func (b *Bridge) blobClient(p Parts) (*azblob.Client, error) {
 	if b.blobs != nil {
 		return b.blobs, nil
 	}
-	var cred azcore.TokenCredential
-	if conn, _ := p.Lookup("AzureWebJobsStorage"); strings.TrimSpace(conn) == "" {
-		// Identity-based: the host's own convention names a user-assigned identity in
-		// AzureWebJobsStorage__clientId.
-		id, _ := p.Lookup("AzureWebJobsStorage__clientId")
-		var err error
-		if p.Credential != nil {
-			cred = p.Credential
-		} else if strings.TrimSpace(id) != "" {
-			cred, err = secrets.NewAzureCredential(strings.TrimSpace(id))
-		} else {
-			cred, err = credential(p)
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	client, err := store.NewBlobClient(p.Lookup, cred)
+	client, err := BlobClient(p)
 	if err != nil {
 		return nil, err
 	}
@@ -300,11 +282,7 @@ func (b *Bridge) verificationWriter(p Parts) (*verification.Writer, error) {
 	return w, nil
 }
 
-func claimsTranslator(extra string) (*claims.Translator, error) {
-	rows, err := claims.ParseMappings(extra)
-	if err != nil {
-		return nil, fmt.Errorf("BRIDGE_CLAIM_MAPPINGS: %w", err)
-	}
+func claimsTranslator(rows []claims.Mapping) (*claims.Translator, error) {
 	t, err := claims.NewTranslator(rows)
 	if err != nil {
 		return nil, fmt.Errorf("BRIDGE_CLAIM_MAPPINGS: %w", err)

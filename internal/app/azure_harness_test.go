@@ -27,13 +27,12 @@ func (w *world) startAzureInstances(setup worldSetup, secretValues map[string]st
 	env["BRIDGE_KEY_VAULT_URL"] = vaulttest.URL
 	env["BRIDGE_STORE"] = "blob"
 	env["BRIDGE_SECRETS_REFRESH"] = "1s"
+	env["AzureWebJobsStorage"] = conn
 	cfg := loadConfig(t, env)
-	settings := map[string]string{"AzureWebJobsStorage": conn}
 	var handlers []http.Handler
 	for range setup.instances {
 		b, err := New(t.Context(), Parts{
 			Config:            cfg,
-			Lookup:            func(k string) (string, bool) { v, ok := settings[k]; return v, ok },
 			Credential:        vaulttest.Credential(),
 			KeyVaultTransport: w.vault.Transport(),
 			Now:               w.clock.Now,

@@ -32,7 +32,7 @@ func (b *Bridge) addExternalID(p Parts) error {
 	if !x.Enabled {
 		return nil
 	}
-	cred, err := credential(p)
+	cred, err := Credential(p)
 	if err != nil {
 		return fmt.Errorf("external ID extension: %w", err)
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 )
 
@@ -54,8 +53,13 @@ func ParseClients(raw string) ([]Client, error) {
 		if len(c.RedirectURIs) == 0 {
 			problems = append(problems, fmt.Errorf("%s: at least one redirect_uri is required", where))
 		}
-		for _, u := range append(slices.Clone(c.RedirectURIs), c.PostLogoutRedirectURIs...) {
+		for _, u := range c.RedirectURIs {
 			if err := checkRedirectURI(u); err != nil {
+				problems = append(problems, fmt.Errorf("%s: %w", where, err))
+			}
+		}
+		for _, u := range c.PostLogoutRedirectURIs {
+			if err := checkPostLogoutURI(u); err != nil {
 				problems = append(problems, fmt.Errorf("%s: %w", where, err))
 			}
 		}
@@ -77,19 +81,4 @@ func ParseClients(raw string) ([]Client, error) {
 		return nil, errors.Join(problems...)
 	}
 	return clients, nil
-}
-
-// checkRedirectURI accepts absolute https URLs without fragments (http only for loopback).
-func checkRedirectURI(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || !u.IsAbs() || u.Host == "" {
-		return fmt.Errorf("redirect URI %q is not an absolute URL", raw)
-	}
-	if u.Fragment != "" || u.RawFragment != "" {
-		return fmt.Errorf("redirect URI %q must not have a fragment", raw)
-	}
-	if u.Scheme != "https" && !(u.Scheme == "http" && IsLoopbackHost(u.Hostname())) {
-		return fmt.Errorf("redirect URI %q must use https (http only on localhost)", raw)
-	}
-	return nil
 }

@@ -6,10 +6,13 @@ package config
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"idmebridge/internal/claims"
 )
 
 // Config is everything the bridge needs to know that is not a secret.
@@ -35,12 +38,17 @@ type Config struct {
 	TokenTTL time.Duration // our id_tokens and access tokens
 	StateTTL time.Duration // a sign-in round trip through ID.me
 
-	// ClaimMappings are an operator's extra ID.me attribute -> claim rows ("handle=claim,...").
-	ClaimMappings string
+	// SigningKeyLead is how long a new signing key must be published before it signs, so every
+	// instance and relying party has fetched it first (doctor checks the key set against it).
+	SigningKeyLead time.Duration
+
+	// ClaimMappings are an operator's extra ID.me attribute -> claim rows ("handle=claim,..."),
+	// parsed and checked against the built-in table.
+	ClaimMappings []claims.Mapping
 	// AllowEphemeralKeys lets the bridge sign with a generated key when no key set is
 	// configured: right for local runs, wrong for any deployment B2C trusts.
 	AllowEphemeralKeys bool
-	LogLevel           string
+	LogLevel           slog.Level
 
 	Azure Azure
 
@@ -56,6 +64,11 @@ type Azure struct {
 	SecretsRefresh time.Duration
 	// ManagedIdentityClientID names a user-assigned identity (AZURE_CLIENT_ID).
 	ManagedIdentityClientID string
+	// IdentityEndpoint is set by the platform when the app has a managed identity; then the
+	// bridge uses that identity directly rather than a developer credential.
+	IdentityEndpoint string
+	// Storage is the Functions host's storage connection, shared for the records.
+	Storage Storage
 	// Store is "memory" (one instance) or "blob" (shared through AzureWebJobsStorage).
 	Store          string
 	StoreContainer string
@@ -87,34 +100,37 @@ type Lookup func(string) (string, bool)
 func Load(lookup Lookup) (*Config, error) {
 	r := reader{lookup: lookup}
 	c := &Config{
-		Issuer:     strings.TrimRight(r.str("BRIDGE_ISSUER", ""), "/"),
-		Port:       r.integer("FUNCTIONS_CUSTOMHANDLER_PORT", 8080),
-		ListenHost: r.str("BRIDGE_LISTEN_HOST", "127.0.0.1"),
+		Issuer:     strings.TrimRight(r.str("BRIDGE_ISSUER"), "/"),
+		Port:       r.integer("FUNCTIONS_CUSTOMHANDLER_PORT"),
+		ListenHost: r.str("BRIDGE_LISTEN_HOST"),
 		IDme: IDme{
-			Environment:  r.str("IDME_ENVIRONMENT", "sandbox"),
-			BaseURL:      strings.TrimRight(r.str("IDME_BASE_URL", ""), "/"),
-			ClientID:     r.str("IDME_CLIENT_ID", ""),
-			ClientSecret: r.str("IDME_CLIENT_SECRET_NAME", "idme-client-secret"),
-			GroupsURL:    r.str("IDME_GROUPS_URL", ""),
-			Timeout:      r.duration("IDME_TIMEOUT", 10*time.Second),
+			Environment:  r.str("IDME_ENVIRONMENT"),
+			BaseURL:      strings.TrimRight(r.str("IDME_BASE_URL"), "/"),
+			ClientID:     r.str("IDME_CLIENT_ID"),
+			ClientSecret: r.str("IDME_CLIENT_SECRET_NAME"),
+			GroupsURL:    r.str("IDME_GROUPS_URL"),
+			Timeout:      r.duration("IDME_TIMEOUT"),
 		},
-		StateKeySecret:     r.str("BRIDGE_STATE_KEY_SECRET_NAME", "bridge-state-key"),
-		SigningKeysSecret:  r.str("BRIDGE_SIGNING_KEYS_SECRET_NAME", "bridge-signing-keys"),
-		CodeTTL:            r.duration("BRIDGE_CODE_TTL", time.Minute),
-		TokenTTL:           r.duration("BRIDGE_TOKEN_TTL", 10*time.Minute),
-		StateTTL:           r.duration("BRIDGE_STATE_TTL", 30*time.Minute),
-		ClaimMappings:      r.str("BRIDGE_CLAIM_MAPPINGS", ""),
-		AllowEphemeralKeys: r.boolean("BRIDGE_ALLOW_EPHEMERAL_KEYS", false),
-		LogLevel:           r.str("BRIDGE_LOG_LEVEL", "info"),
+		StateKeySecret:     r.str("BRIDGE_STATE_KEY_SECRET_NAME"),
+		SigningKeysSecret:  r.str("BRIDGE_SIGNING_KEYS_SECRET_NAME"),
+		CodeTTL:            r.duration("BRIDGE_CODE_TTL"),
+		TokenTTL:           r.duration("BRIDGE_TOKEN_TTL"),
+		StateTTL:           r.duration("BRIDGE_STATE_TTL"),
+		SigningKeyLead:     r.duration("BRIDGE_SIGNING_KEY_LEAD"),
+		ClaimMappings:      r.claimMappings("BRIDGE_CLAIM_MAPPINGS"),
+		AllowEphemeralKeys: r.boolean("BRIDGE_ALLOW_EPHEMERAL_KEYS"),
+		LogLevel:           r.logLevel("BRIDGE_LOG_LEVEL"),
 		Azure: Azure{
-			KeyVaultURL:             r.str("BRIDGE_KEY_VAULT_URL", ""),
-			SecretsRefresh:          r.duration("BRIDGE_SECRETS_REFRESH", 5*time.Minute),
-			ManagedIdentityClientID: r.str("AZURE_CLIENT_ID", ""),
-			Store:                   r.str("BRIDGE_STORE", ""),
-			StoreContainer:          r.str("BRIDGE_STORE_CONTAINER", "idme-bridge"),
-			VerificationRecords:     r.boolean("BRIDGE_VERIFICATION_RECORDS", false),
-			VerificationContainer:   r.str("BRIDGE_VERIFICATION_CONTAINER", "idme-verifications"),
-			VerificationInclude:     strings.FieldsFunc(r.str("BRIDGE_VERIFICATION_INCLUDE", ""), func(c rune) bool { return c == ',' || c == ' ' }),
+			KeyVaultURL:             r.str("BRIDGE_KEY_VAULT_URL"),
+			SecretsRefresh:          r.duration("BRIDGE_SECRETS_REFRESH"),
+			ManagedIdentityClientID: r.str("AZURE_CLIENT_ID"),
+			IdentityEndpoint:        r.str("IDENTITY_ENDPOINT"),
+			Storage:                 r.readStorage(),
+			Store:                   r.str("BRIDGE_STORE"),
+			StoreContainer:          r.str("BRIDGE_STORE_CONTAINER"),
+			VerificationRecords:     r.boolean("BRIDGE_VERIFICATION_RECORDS"),
+			VerificationContainer:   r.str("BRIDGE_VERIFICATION_CONTAINER"),
+			VerificationInclude:     strings.FieldsFunc(r.str("BRIDGE_VERIFICATION_INCLUDE"), func(c rune) bool { return c == ',' || c == ' ' }),
 		},
 	}
 	if c.Azure.Store == "" {
@@ -143,7 +159,7 @@ func Load(lookup Lookup) (*Config, error) {
 	if c.Azure.SecretsRefresh < time.Second {
 		r.fail("BRIDGE_SECRETS_REFRESH must be at least 1s")
 	}
-	if raw := r.str("BRIDGE_CLIENTS", ""); raw == "" {
+	if raw := r.str("BRIDGE_CLIENTS"); raw == "" {
 		r.fail("BRIDGE_CLIENTS is required: a JSON array of the relying parties allowed to sign in")
 	} else if clients, err := ParseClients(raw); err != nil {
 		r.fail("BRIDGE_CLIENTS: %v", err)
@@ -174,6 +190,22 @@ func Load(lookup Lookup) (*Config, error) {
 	if u, err := url.Parse(c.Issuer); c.AllowEphemeralKeys && err == nil && u.Host != "" && !IsLoopbackHost(u.Hostname()) {
 		r.fail("BRIDGE_ALLOW_EPHEMERAL_KEYS is for local runs: with a public issuer every instance would sign with its own key")
 	}
+	if c.SigningKeyLead < time.Hour {
+		r.fail("BRIDGE_SIGNING_KEY_LEAD must be at least 1h: instances and relying parties must see a key before it signs")
+	}
+	// With the memory store (a local run) verification records are kept in memory too.
+	if needsBlob := c.Azure.Store == "blob"; needsBlob && !c.Azure.Storage.Configured() {
+		r.fail("Blob Storage is needed (BRIDGE_STORE=blob) but no connection is set: set %s=<account> with %s=managedidentity (and %s for a user-assigned identity), or %s=UseDevelopmentStorage=true locally",
+			StorageAccountSetting, StorageCredentialSetting, StorageClientIDSetting, StorageSetting)
+	}
+	if c.Azure.KeyVaultURL == "" {
+		// Secrets are settings then: a value copied from the sample is as wrong as a setting's.
+		for _, name := range c.SecretNames() {
+			if v, _ := lookup(SecretSettingName(name)); isPlaceholder(v) {
+				r.fail("%s (secret %s) still holds the sample's placeholder: set the real value, or keep secrets in Key Vault (BRIDGE_KEY_VAULT_URL)", SecretSettingName(name), name)
+			}
+		}
+	}
 	if c.Port <= 0 || c.Port > 65535 {
 		r.fail("FUNCTIONS_CUSTOMHANDLER_PORT must be a TCP port")
 	}
@@ -203,18 +235,38 @@ func (r *reader) fail(format string, args ...any) {
 	r.problems = append(r.problems, fmt.Errorf(format, args...))
 }
 
-func (r *reader) str(name, def string) string {
-	if v, ok := r.lookup(name); ok && strings.TrimSpace(v) != "" {
-		return strings.TrimSpace(v)
+// raw returns a setting as set (trimmed), or "" when unset or blank. Every setting goes
+// through here, and only settings in the table may.
+func (r *reader) raw(name string) string {
+	if _, ok := settingFor(name); !ok {
+		r.fail("%s is read but not in the settings table", name)
+		return ""
 	}
-	return def
+	v, ok := r.lookup(name)
+	if !ok {
+		return ""
+	}
+	v = strings.TrimSpace(v)
+	if isPlaceholder(v) {
+		shown := v
+		if len(shown) > 60 {
+			shown = shown[:60] + "..."
+		}
+		r.fail("%s still holds the sample's placeholder (%s): replace it with the real value", name, shown)
+	}
+	return v
 }
 
-func (r *reader) integer(name string, def int) int {
-	s := r.str(name, "")
-	if s == "" {
-		return def
+func (r *reader) str(name string) string {
+	if v := r.raw(name); v != "" {
+		return v
 	}
+	s, _ := settingFor(name)
+	return s.Default
+}
+
+func (r *reader) integer(name string) int {
+	s := r.str(name)
 	n, err := strconv.Atoi(s)
 	if err != nil {
 		r.fail("%s: %q is not a whole number", name, s)
@@ -222,11 +274,8 @@ func (r *reader) integer(name string, def int) int {
 	return n
 }
 
-func (r *reader) duration(name string, def time.Duration) time.Duration {
-	s := r.str(name, "")
-	if s == "" {
-		return def
-	}
+func (r *reader) duration(name string) time.Duration {
+	s := r.str(name)
 	d, err := time.ParseDuration(s)
 	if err != nil {
 		r.fail("%s: %q is not a duration such as 90s or 10m", name, s)
@@ -234,16 +283,57 @@ func (r *reader) duration(name string, def time.Duration) time.Duration {
 	return d
 }
 
-func (r *reader) boolean(name string, def bool) bool {
-	s := r.str(name, "")
-	if s == "" {
-		return def
-	}
+func (r *reader) boolean(name string) bool {
+	s := r.str(name)
 	b, err := strconv.ParseBool(s)
 	if err != nil {
 		r.fail("%s: %q is not true or false", name, s)
 	}
 	return b
+}
+
+// claimMappings parses the extra rows with the translator's own parser and builds the table
+// once, so a row the translator would refuse at start-up is refused here.
+func (r *reader) claimMappings(name string) []claims.Mapping {
+	raw := r.str(name)
+	rows, err := claims.ParseMappings(raw)
+	if err == nil {
+		_, err = claims.NewTranslator(rows)
+	}
+	if err != nil {
+		r.fail("%s: %v (rows are handle=claim separated by commas, e.g. military_rank=rank)", name, err)
+		return nil
+	}
+	return rows
+}
+
+// logLevel accepts the four slog levels by name only.
+func (r *reader) logLevel(name string) slog.Level {
+	l, err := ParseLogLevel(r.str(name))
+	if err != nil {
+		r.fail("%s: %v", name, err)
+	}
+	return l
+}
+
+// ParseLogLevel reads debug, info, warn or error (any case).
+func ParseLogLevel(s string) (slog.Level, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "debug":
+		return slog.LevelDebug, nil
+	case "info":
+		return slog.LevelInfo, nil
+	case "warn":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	}
+	return slog.LevelInfo, fmt.Errorf("log level must be debug, info, warn or error, not %q", s)
+}
+
+// isPlaceholder reports a value copied unchanged from local.settings.sample.json.
+func isPlaceholder(v string) bool {
+	return strings.Contains(strings.ToLower(v), "replace-with-")
 }
 
 func (r *reader) checkURL(name, raw string) {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"strings"
@@ -45,15 +46,15 @@ var subdomainPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`
 // externalID reads the EXTERNALID_* settings; c must already hold the issuer and Azure settings.
 func (r *reader) externalID(c *Config) ExternalID {
 	x := ExternalID{
-		TenantID:        strings.ToLower(r.str("EXTERNALID_TENANT_ID", "")),
-		TenantSubdomain: strings.ToLower(r.str("EXTERNALID_TENANT_SUBDOMAIN", "")),
-		Authority:       strings.TrimRight(r.str("EXTERNALID_AUTHORITY", ""), "/"),
-		Budget:          r.duration("EXTERNALID_EXTENSION_BUDGET", 900*time.Millisecond),
-		GraphURL:        strings.TrimRight(r.str("EXTERNALID_GRAPH_URL", "https://graph.microsoft.com"), "/"),
-		IdentityIssuer:  r.str("EXTERNALID_IDENTITY_ISSUER", c.Issuer),
+		TenantID:        strings.ToLower(r.str("EXTERNALID_TENANT_ID")),
+		TenantSubdomain: strings.ToLower(r.str("EXTERNALID_TENANT_SUBDOMAIN")),
+		Authority:       strings.TrimRight(r.str("EXTERNALID_AUTHORITY"), "/"),
+		Budget:          r.duration("EXTERNALID_EXTENSION_BUDGET"),
+		GraphURL:        strings.TrimRight(r.str("EXTERNALID_GRAPH_URL"), "/"),
+		IdentityIssuer:  cmp.Or(r.str("EXTERNALID_IDENTITY_ISSUER"), c.Issuer),
 	}
 	for _, name := range []string{"EXTERNALID_EXTENSION_APP_ID", "EXTERNALID_EXTENSION_APP_ID_URI"} {
-		if v := r.str(name, ""); v != "" {
+		if v := r.str(name); v != "" {
 			x.Audiences = append(x.Audiences, v)
 		}
 	}
@@ -75,7 +76,7 @@ func (r *reader) externalID(c *Config) ExternalID {
 	}
 	r.checkURL("EXTERNALID_AUTHORITY", x.Authority)
 	r.checkURL("EXTERNALID_GRAPH_URL", x.GraphURL)
-	if len(x.Audiences) == 0 || r.str("EXTERNALID_EXTENSION_APP_ID", "") == "" {
+	if len(x.Audiences) == 0 || r.str("EXTERNALID_EXTENSION_APP_ID") == "" {
 		r.fail("EXTERNALID_EXTENSION_APP_ID is required: the application (client) ID of the extension's app registration")
 	} else if !guidPattern.MatchString(x.Audiences[0]) {
 		r.fail("EXTERNALID_EXTENSION_APP_ID must be a GUID (the application ID; put an api:// URI in EXTERNALID_EXTENSION_APP_ID_URI)")

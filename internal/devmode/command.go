@@ -3,13 +3,16 @@ package devmode
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
+	"log/slog"
+
 	"idmebridge/internal/app"
+	"idmebridge/internal/cli"
+	"idmebridge/internal/config"
 )
 
 const commandUsage = `usage: handler dev [flags]
@@ -17,8 +20,6 @@ const commandUsage = `usage: handler dev [flags]
 Runs the bridge, an ID.me simulator and a demo relying party on localhost, with no accounts.
 Your own application can sign in too: give it the client id and secret dev mode prints, and
 register its redirect URI with -redirect-uri.
-
-flags:
 `
 
 // stringList is a repeatable flag.
@@ -27,11 +28,10 @@ type stringList []string
 func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
-// parseCommand reads the dev command's flags; flag.ErrHelp means the usage was asked for (and
-// printed to stdout).
-func parseCommand(args []string, stdout, stderr io.Writer) (Options, string, error) {
-	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+// parseCommand reads the dev command's flags with the handler's conventions (internal/cli):
+// cli.ErrHelp means the usage was asked for and printed to stdout.
+func parseCommand(args []string, stdout, stderr io.Writer) (Options, slog.Level, error) {
+	fs := cli.NewFlagSet("dev", commandUsage)
 	o := Options{Lookup: os.LookupEnv}
 	var redirects stringList
 	fs.IntVar(&o.BridgePort, "port", 7071, "port of the bridge (Core Tools' default)")
@@ -42,42 +42,28 @@ func parseCommand(args []string, stdout, stderr io.Writer) (Options, string, err
 	fs.Var(&redirects, "redirect-uri", "your application's redirect URI, registered beside the demo's (repeatable; http only on localhost)")
 	fs.StringVar(&o.PoliciesDir, "policies", "policies", "the B2C policy files the demo reads its B2C view from")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
-	usage := func(w io.Writer) {
-		fmt.Fprint(w, commandUsage)
-		fs.SetOutput(w)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			usage(stdout)
-			return o, "", err
-		}
-		usage(stderr)
-		return o, "", fmt.Errorf("dev: %w", err)
-	}
-	if fs.NArg() > 0 {
-		usage(stderr)
-		return o, "", fmt.Errorf("dev: unexpected argument %q", fs.Arg(0))
+	if err := cli.Parse(fs, args, stdout, stderr); err != nil {
+		return o, 0, err
 	}
 	if o.ClientID == "" {
-		return o, "", errors.New("dev: -client-id must not be empty")
+		return o, 0, cli.Usage(fs, stderr, errors.New("-client-id must not be empty"))
+	}
+	lvl, err := config.ParseLogLevel(*level)
+	if err != nil {
+		return o, 0, cli.Usage(fs, stderr, err)
 	}
 	o.RedirectURIs = redirects
-	return o, *level, nil
+	return o, lvl, nil
 }
 
 // Run is the `dev` command: flags, Start, a banner that says where to click and how to sign
 // in from your own application, and Wait.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o, level, err := parseCommand(args, stdout, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return nil
-	}
 	if err != nil {
 		return err
 	}
-	o.Logger = app.NewLogger(stderr, level)
+	o.Logger = app.NewLogger(stdout, stderr, level)
 	env, err := Start(ctx, o)
 	if err != nil {
 		return err

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"idmebridge/internal/cli"
 )
 
 func TestParseCommand(t *testing.T) {
@@ -63,7 +65,7 @@ func TestParseCommand(t *testing.T) {
 // TestRunHelpSucceeds: -h prints the usage and ends without error (exit 0).
 func TestRunHelpSucceeds(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	if err := Run(t.Context(), []string{"-h"}, &stdout, &stderr); err != nil || !strings.Contains(stdout.String(), "usage: handler dev") {
+	if err := Run(t.Context(), []string{"-h"}, &stdout, &stderr); cli.ExitCode(err) != 0 || !strings.Contains(stdout.String(), "usage: handler dev") {
 		t.Fatalf("err %v stdout %q", err, stdout.String())
 	}
 }

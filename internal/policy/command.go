@@ -13,6 +13,8 @@ import (
 )
 
 const usage = `usage: handler policy render [flags]
+       handler policy deploy -env NAME   (render, then upload through Microsoft Graph)
+       handler policy key -env NAME      (store the client secret as a B2C policy key)
 
 Renders the B2C policy templates for one environment of appsettings.json and checks the result
 before writing anything: every reference resolves (in the files or in the starter pack they
@@ -34,6 +36,14 @@ func subcommand(name string) (subcommandFunc, bool) {
 	switch name {
 	case "render":
 		return runRender, true
+	case "deploy":
+		return func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+			return runDeploy(ctx, args, stdout, stderr, connectGraph)
+		}, true
+	case "key":
+		return func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+			return runKey(ctx, args, os.Stdin, stdout, stderr, connectGraph)
+		}, true
 	}
 	return nil, false
 }

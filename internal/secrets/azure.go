@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -43,14 +42,15 @@ func NewKeyVaultClient(vaultURL string, cred azcore.TokenCredential, transport p
 	return c, nil
 }
 
-// NewAzureCredential returns the credential the bridge uses for Key Vault. clientID is
+// NewAzureCredential returns the credential the bridge uses for Azure. identityEndpoint is
+// IDENTITY_ENDPOINT (set by the platform when the app has a managed identity); clientID is
 // AZURE_CLIENT_ID: the user-assigned identity to use in Azure, empty for system-assigned.
-func NewAzureCredential(clientID string) (azcore.TokenCredential, error) {
+func NewAzureCredential(identityEndpoint, clientID string) (azcore.TokenCredential, error) {
 	var (
 		cred azcore.TokenCredential
 		err  error
 	)
-	switch chooseCredential(os.Getenv("IDENTITY_ENDPOINT"), clientID) {
+	switch chooseCredential(identityEndpoint, clientID) {
 	case userAssignedIdentity:
 		cred, err = azidentity.NewManagedIdentityCredential(&azidentity.ManagedIdentityCredentialOptions{ID: azidentity.ClientID(clientID)})
 	case systemAssignedIdentity:

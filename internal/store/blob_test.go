@@ -421,37 +421,19 @@ func testBlobCreateInterleaved(t *testing.T, az azurite) {
 func TestNewBlobClient(t *testing.T) {
 	const key = "dGVzdGtleQ=="
 	cases := []struct {
-		name     string
-		settings map[string]string
-		noCred   bool
-		wantURL  string // empty: an error is expected
+		name    string
+		conn    Connection
+		noCred  bool
+		wantURL string // empty: an error is expected
 	}{
-		{"connection string", map[string]string{
-			"AzureWebJobsStorage": "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=" + key + ";EndpointSuffix=core.windows.net",
-		}, false, "https://acct.blob.core.windows.net/"},
-		{"connection string wins over identity", map[string]string{
-			"AzureWebJobsStorage":              "AccountName=acct;AccountKey=" + key,
-			"AzureWebJobsStorage__accountName": "other",
-		}, false, "https://acct.blob.core.windows.net/"},
-		{"development storage", map[string]string{"AzureWebJobsStorage": "UseDevelopmentStorage=true"}, false,
-			"http://127.0.0.1:10000/devstoreaccount1/"},
-		{"development storage, other case", map[string]string{"AzureWebJobsStorage": "usedevelopmentstorage=TRUE;"}, false,
-			"http://127.0.0.1:10000/devstoreaccount1/"},
-		{"blob service uri", map[string]string{"AzureWebJobsStorage__blobServiceUri": "https://acct.blob.core.windows.net/"}, false,
-			"https://acct.blob.core.windows.net/"},
-		{"blob service uri wins over account", map[string]string{
-			"AzureWebJobsStorage__blobServiceUri": "https://uri.blob.core.windows.net/",
-			"AzureWebJobsStorage__accountName":    "acct",
-		}, false, "https://uri.blob.core.windows.net/"},
-		{"account name", map[string]string{"AzureWebJobsStorage__accountName": "acct"}, false, "https://acct.blob.core.windows.net/"},
-		{"empty connection string falls through", map[string]string{
-			"AzureWebJobsStorage": " ", "AzureWebJobsStorage__accountName": "acct",
-		}, false, "https://acct.blob.core.windows.net/"},
-		{"none", map[string]string{}, false, ""},
-		{"malformed connection string", map[string]string{"AzureWebJobsStorage": "not a connection string"}, false, ""},
-		{"bad account name", map[string]string{"AzureWebJobsStorage__accountName": "Acct/evil"}, false, ""},
-		{"relative service uri", map[string]string{"AzureWebJobsStorage__blobServiceUri": "acct.blob.core.windows.net"}, false, ""},
-		{"identity without credential", map[string]string{"AzureWebJobsStorage__accountName": "acct"}, true, ""},
+		{"connection string", Connection{ConnectionString: "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=" + key + ";EndpointSuffix=core.windows.net"},
+			false, "https://acct.blob.core.windows.net/"},
+		{"connection string wins over identity", Connection{ConnectionString: "AccountName=acct;AccountKey=" + key, ServiceURL: "https://other.blob.core.windows.net/"},
+			false, "https://acct.blob.core.windows.net/"},
+		{"service url", Connection{ServiceURL: "https://acct.blob.core.windows.net/"}, false, "https://acct.blob.core.windows.net/"},
+		{"none", Connection{}, false, ""},
+		{"malformed connection string", Connection{ConnectionString: "not a connection string;AccountKey=" + key}, false, ""},
+		{"identity without credential", Connection{ServiceURL: "https://acct.blob.core.windows.net/"}, true, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -459,7 +441,7 @@ func TestNewBlobClient(t *testing.T) {
 			if c.noCred {
 				cred = nil
 			}
-			client, err := NewBlobClient(func(k string) (string, bool) { v, ok := c.settings[k]; return v, ok }, cred)
+			client, err := NewBlobClient(c.conn, cred)
 			switch {
 			case c.wantURL == "" && err == nil:
 				t.Fatalf("got a client for %s, want an error", client.URL())

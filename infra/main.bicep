@@ -1,0 +1,200 @@
+// The ID.me bridge in one resource group: a Flex Consumption Function App running the Go custom
+// handler, its user-assigned identity, identity-only storage, Key Vault and monitoring.
+// azd provisions it (azd up); az deployment sub create works too (infra/README.md).
+// Shape and API versions follow Azure-Samples/functions-quickstart-dotnet-azd (infra/main.bicep).
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the environment (azd env name); a hash of it names every resource.')
+param environmentName string
+
+@minLength(1)
+@description('Region of every resource; it must offer the Flex Consumption plan (az functionapp list-flexconsumption-locations).')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Object id of the person or pipeline deploying: given Key Vault Secrets Officer (to store the secrets) and Storage Blob Data Owner. Empty: none.')
+param principalId string = ''
+
+@allowed(['User', 'ServicePrincipal', 'Group'])
+@description('Kind of principalId: User for a person, ServicePrincipal for a pipeline.')
+param principalType string = 'User'
+
+@allowed(['sandbox', 'production'])
+@description('ID.me environment: sandbox (api.idmelabs.com) or production (api.id.me).')
+param idmeEnvironment string = 'sandbox'
+
+@description('Client id of the ID.me application (its secret goes into Key Vault as idme-client-secret).')
+param idmeClientId string
+
+// An array, not a JSON string: ARM reads a string parameter that starts with '[' as an
+// expression when it passes it to a module. The app setting is its JSON text.
+@description('BRIDGE_CLIENTS: the B2C / External ID tenants allowed to sign in, as the JSON array the README shows (each names its secret, never holds it).')
+param bridgeClients array
+
+@description('Public base URL of the bridge when it is served from a custom domain; empty: https://<app>.azurewebsites.net.')
+param bridgeIssuer string = ''
+
+@description('ID.me groups page for several communities at once (production only); empty: off.')
+param idmeGroupsUrl string = ''
+
+@description('Extra ID.me attribute to claim rows: handle=claim,...')
+param claimMappings string = ''
+
+@description('Keep one record per completed verification in the verification container.')
+param verificationRecords bool = false
+
+@description('Sensitive claims to keep in verification records (comma separated).')
+param verificationInclude string = ''
+
+@allowed(['debug', 'info', 'warn', 'error'])
+param logLevel string = 'info'
+
+@description('Entra External ID tenant GUID; set: the bridge serves the token issuance start extension (needs verificationRecords).')
+param externalIdTenantId string = ''
+
+@description('The External ID tenant\'s ciamlogin.com subdomain (contoso for contoso.ciamlogin.com).')
+param externalIdTenantSubdomain string = ''
+
+@description('Application (client) ID of the custom authentication extension\'s app registration.')
+param externalIdExtensionAppId string = ''
+
+@description('Its application ID URI (api://...), when tokens carry that as audience.')
+param externalIdExtensionAppIdUri string = ''
+
+@description('Key Vault purge protection (recommended in production; cannot be turned off again).')
+param keyVaultPurgeProtection bool = false
+
+@description('Optional names; empty: generated from the environment name.')
+param resourceGroupName string = ''
+param functionAppName string = ''
+param keyVaultName string = ''
+param storageAccountName string = ''
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+var appName = !empty(functionAppName) ? functionAppName : 'func-idme-${resourceToken}'
+// Flex Consumption pulls the app package from this container, through the identity.
+var deploymentContainerName = 'app-package-${take(appName, 32)}-${take(resourceToken, 7)}'
+// Containers the bridge writes; the settings name them too (BRIDGE_STORE_CONTAINER and
+// BRIDGE_VERIFICATION_CONTAINER), and the lifecycle rule matches the first.
+var storeContainerName = 'idme-bridge'
+var verificationContainerName = 'idme-verifications'
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-11-01' = {
+  name: !empty(resourceGroupName) ? resourceGroupName : 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'app/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: 'id-idme-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'app/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: 'log-${resourceToken}'
+    applicationInsightsName: 'appi-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'app/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: !empty(storageAccountName) ? storageAccountName : 'st${resourceToken}'
+    location: location
+    tags: tags
+    deploymentContainerName: deploymentContainerName
+    storeContainerName: storeContainerName
+    verificationContainerName: verificationContainerName
+  }
+}
+
+module keyVault 'app/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: rg
+  params: {
+    name: !empty(keyVaultName) ? keyVaultName : 'kv-${resourceToken}'
+    location: location
+    tags: tags
+    purgeProtection: keyVaultPurgeProtection
+  }
+}
+
+module rbac 'app/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    keyVaultName: keyVault.outputs.name
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    identityPrincipalId: identity.outputs.principalId
+    deployerPrincipalId: principalId
+    deployerPrincipalType: principalType
+  }
+}
+
+module bridge 'app/bridge.bicep' = {
+  name: 'bridge'
+  scope: rg
+  params: {
+    name: appName
+    planName: 'plan-${resourceToken}'
+    location: location
+    tags: tags
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    deploymentContainerName: deploymentContainerName
+    storeContainerName: storeContainerName
+    verificationContainerName: verificationContainerName
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    keyVaultUri: keyVault.outputs.uri
+    issuer: bridgeIssuer
+    idmeEnvironment: idmeEnvironment
+    idmeClientId: idmeClientId
+    bridgeClients: bridgeClients
+    idmeGroupsUrl: idmeGroupsUrl
+    claimMappings: claimMappings
+    verificationRecords: verificationRecords
+    verificationInclude: verificationInclude
+    logLevel: logLevel
+    externalIdTenantId: externalIdTenantId
+    externalIdTenantSubdomain: externalIdTenantSubdomain
+    externalIdExtensionAppId: externalIdExtensionAppId
+    externalIdExtensionAppIdUri: externalIdExtensionAppIdUri
+  }
+  // The host reads its storage and the bridge its secrets through the identity from the
+  // first start: grant the roles before the app exists.
+  dependsOn: [rbac]
+}
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_NAME string = bridge.outputs.name
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
+// What to register and configure elsewhere: the issuer B2C's policies point at, and the two
+// redirect URIs the ID.me application must list exactly.
+output BRIDGE_URL string = bridge.outputs.issuer
+output BRIDGE_DISCOVERY_URL string = '${bridge.outputs.issuer}/.well-known/openid-configuration'
+output IDME_REDIRECT_URI string = '${bridge.outputs.issuer}/callback'
+output IDME_LOGOUT_REDIRECT_URI string = '${bridge.outputs.issuer}/logout/callback'
