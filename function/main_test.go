@@ -163,7 +163,7 @@ func TestCommands(t *testing.T) {
 // exitOneOnUsageError lists the commands whose packages report a bad command line as a plain
 // error (exit 1) rather than a *cli.UsageError (exit 2). Everything else about the convention
 // holds for them. Remove a command once its package parses with cli.Parse or returns cli.Usage.
-var exitOneOnUsageError = map[string]bool{"simulator": true, "policy": true}
+var exitOneOnUsageError = map[string]bool{}
 
 // TestCommandLineConventions holds every command, and every keys subcommand, to the same
 // rules: -h, --help and help <command> print its usage to stdout and exit 0; an unknown flag or

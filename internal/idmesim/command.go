@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"idmebridge/internal/cli"
 )
 
 // The bridge's callback paths, the redirect URIs a bridge registers at ID.me. They are repeated
@@ -33,8 +35,6 @@ the settings to give that bridge.
 
 The simulator's application is one client from the flags, or every client of -clients FILE:
   [{"client_id":"...","client_secret":"...","redirect_uris":["http://localhost:7071/callback"]}]
-
-flags:
 `
 
 // stringList is a repeatable flag.
@@ -52,11 +52,10 @@ type commandOptions struct {
 	generatedSecret bool
 }
 
-// parseCommand reads the flags. flag.ErrHelp means -h was asked for: the usage is printed and
-// the command ends successfully.
+// parseCommand reads the flags with the handler's conventions (internal/cli): cli.ErrHelp
+// means -h was asked for, the usage is printed and the command ends successfully.
 func parseCommand(args []string, stdout, stderr io.Writer) (commandOptions, error) {
-	fs := flag.NewFlagSet("simulator", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := cli.NewFlagSet("simulator", commandUsage)
 	var o commandOptions
 	var redirects stringList
 	fs.IntVar(&o.port, "port", 7072, "loopback port to listen on (0 picks a free one)")
@@ -66,33 +65,18 @@ func parseCommand(args []string, stdout, stderr io.Writer) (commandOptions, erro
 	fs.Var(&redirects, "redirect-uri", "a redirect URI to register instead of the bridge's (repeatable)")
 	file := fs.String("clients", "", "a JSON file of clients (client_id, client_secret, redirect_uris) instead of the client flags")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
-	usage := func(w io.Writer) {
-		fmt.Fprint(w, commandUsage)
-		fs.SetOutput(w)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			usage(stdout)
-			return o, err
-		}
-		usage(stderr)
-		return o, fmt.Errorf("simulator: %w", err)
-	}
-	if fs.NArg() > 0 {
-		usage(stderr)
-		return o, fmt.Errorf("simulator: unexpected argument %q", fs.Arg(0))
+	if err := cli.Parse(fs, args, stdout, stderr); err != nil {
+		return o, err
 	}
 	if o.port < 0 || o.port > 65535 {
-		return o, fmt.Errorf("simulator: -port %d is not a TCP port", o.port)
+		return o, cli.Usage(fs, stderr, fmt.Errorf("-port %d is not a TCP port", o.port))
 	}
 	if *file != "" {
 		set := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 		for _, n := range []string{"client-id", "client-secret", "bridge", "redirect-uri"} {
 			if set[n] {
-				return o, fmt.Errorf("simulator: -clients replaces -%s; give one or the other", n)
+				return o, cli.Usage(fs, stderr, fmt.Errorf("-clients replaces -%s; give one or the other", n))
 			}
 		}
 		clients, err := readClientsFile(*file)
@@ -146,9 +130,6 @@ func readClientsFile(path string) ([]Client, error) {
 // Run is the `simulator` command: the ID.me simulator alone, on 127.0.0.1, until ctx is done.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o, err := parseCommand(args, stdout, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return nil
-	}
 	if err != nil {
 		return err
 	}

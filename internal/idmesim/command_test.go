@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"idmebridge/internal/cli"
+
 	"idmebridge/internal/provider"
 )
 
@@ -96,7 +98,7 @@ func TestParseCommand(t *testing.T) {
 // TestRunHelpSucceeds: -h is an answer, not a failure.
 func TestRunHelpSucceeds(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	if err := Run(t.Context(), []string{"-h"}, &stdout, &stderr); err != nil || !strings.Contains(stdout.String(), "usage:") {
+	if err := Run(t.Context(), []string{"-h"}, &stdout, &stderr); cli.ExitCode(err) != 0 || !strings.Contains(stdout.String(), "usage:") {
 		t.Fatalf("err %v, stdout %q", err, stdout.String())
 	}
 }

@@ -3,18 +3,27 @@ package policy
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"idmebridge/internal/cli"
 )
 
-const usage = `usage: handler policy render [flags]
-       handler policy deploy -env NAME   (render, then upload through Microsoft Graph)
-       handler policy key -env NAME      (store the client secret as a B2C policy key)
+const usage = `usage: handler policy <subcommand> [flags]
+
+subcommands:
+  render   render the B2C policy files for one environment and check them
+  deploy   render, check, then upload them to the tenant through Microsoft Graph
+  key      store the bridge's client secret as the B2C policy key
+
+"handler policy <subcommand> -h" describes one.
+`
+
+const renderUsage = `usage: handler policy render [flags]
 
 Renders the B2C policy templates for one environment of appsettings.json and checks the result
 before writing anything: every reference resolves (in the files or in the starter pack they
@@ -25,7 +34,6 @@ prints the upload order and the redirect URIs to register in the bridge's BRIDGE
 The schema is Microsoft's TrustFrameworkPolicy_0.3.0.0.xsd (the one the B2C VS Code extension
 and Microsoft's custom policy documentation use); it is not part of this repository, so pass
 its path. Schema validation needs xmllint (apt-get install libxml2-utils).
-
 `
 
 // subcommandFunc runs one subcommand of "policy" with the arguments after its name.
@@ -50,55 +58,34 @@ func subcommand(name string) (subcommandFunc, bool) {
 
 // Run executes the policy command.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help" || args[0] == "help") {
-		fmt.Fprint(stdout, usage)
-		return nil
+	group := cli.NewFlagSet("policy", usage)
+	name, rest, err := cli.Subcommand(group, args, stdout, stderr)
+	if err != nil {
+		return err
 	}
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return errors.New("policy: the render subcommand is required")
-	}
-	run, ok := subcommand(args[0])
+	run, ok := subcommand(name)
 	if !ok {
-		fmt.Fprint(stderr, usage)
-		return fmt.Errorf("policy: unknown subcommand %q (the render subcommand is required)", args[0])
+		return cli.Usage(group, stderr, fmt.Errorf("unknown subcommand %q", name))
 	}
-	return run(ctx, args[1:], stdout, stderr)
+	return run(ctx, rest, stdout, stderr)
 }
 
 // ErrNoSchema is wrapped when -schema names a file that does not exist.
 var ErrNoSchema = errors.New("policy: schema file not found")
 
 func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("policy render", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cli.NewFlagSet("policy render", renderUsage)
 	src := fs.String("src", "policies", "folder with appsettings.json and the policy templates")
 	env := fs.String("env", "Development", "environment (Name) in appsettings.json")
 	out := fs.String("out", "", "where to write the rendered files (default SRC/build/ENV)")
 	schema := fs.String("schema", "", "also validate each rendered file against this TrustFrameworkPolicy_0.3.0.0.xsd with xmllint")
 	issuer := fs.String("issuer", "", "also check the OpenIdConnect profiles point at this bridge (its BRIDGE_ISSUER)")
 	client := fs.String("client", "", "with -issuer: the client_id of the tenant's BRIDGE_CLIENTS entry")
-	printUsage := func(w io.Writer) {
-		fmt.Fprint(w, usage)
-		fs.SetOutput(w)
-		fs.PrintDefaults()
-		fs.SetOutput(stderr)
-	}
-	fs.Usage = func() {} // printed below, on the right stream
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			printUsage(stdout)
-			return nil
-		}
-		printUsage(stderr)
-		return fmt.Errorf("policy render: %w", err)
-	}
-	if fs.NArg() > 0 {
-		printUsage(stderr)
-		return fmt.Errorf("policy render: unexpected argument %q", fs.Arg(0))
+	if err := cli.Parse(fs, args, stdout, stderr); err != nil {
+		return err
 	}
 	if (*issuer == "") != (*client == "") {
-		return errors.New("policy render: -issuer and -client go together")
+		return cli.Usage(fs, stderr, errors.New("-issuer and -client go together"))
 	}
 	dir := *out
 	if dir == "" {

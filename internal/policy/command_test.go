@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"idmebridge/internal/cli"
 )
 
 func TestRunRender(t *testing.T) {
@@ -74,7 +76,7 @@ func TestRunRender(t *testing.T) {
 		{
 			name:    "no subcommand",
 			args:    func(t *testing.T, out string) []string { return nil },
-			wantErr: "render subcommand is required",
+			wantErr: "a command is required",
 		},
 	}
 	for _, tt := range tests {
@@ -185,16 +187,17 @@ func TestRunRenderHelpAndMistakes(t *testing.T) {
 	}{
 		{args: []string{"render", "-h"}, wantStdout: "usage: handler policy render"},
 		{args: []string{"render", "--help"}, wantStdout: "-schema"},
-		{args: []string{"-h"}, wantStdout: "usage: handler policy render"},
+		{args: []string{"-h"}, wantStdout: "usage: handler policy <subcommand>"},
+		{args: []string{"help", "render"}, wantStdout: "usage: handler policy render"},
 		{args: []string{"render", "-nope"}, wantErr: "flag provided but not defined", wantStderr: "usage: handler policy render"},
 		{args: []string{"render", "extra"}, wantErr: `unexpected argument "extra"`, wantStderr: "usage: handler policy render"},
-		{args: []string{"draw"}, wantErr: `unknown subcommand "draw"`, wantStderr: "usage: handler policy render"},
+		{args: []string{"draw"}, wantErr: `unknown subcommand "draw"`, wantStderr: "usage: handler policy <subcommand>"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			err := Run(context.Background(), tt.args, &stdout, &stderr)
-			if tt.wantErr == "" && err != nil {
+			if tt.wantErr == "" && cli.ExitCode(err) != 0 {
 				t.Fatalf("Run = %v, want success", err)
 			}
 			if tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {

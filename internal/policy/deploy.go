@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"idmebridge/internal/b2cgraph"
+	"idmebridge/internal/cli"
 )
 
 // graph is what deploy and key need from Microsoft Graph (b2cgraph.Client).
@@ -50,21 +50,18 @@ Needs Policy.ReadWrite.TrustFramework in the tenant (see the README).
 
 // runDeploy is "policy deploy".
 func runDeploy(ctx context.Context, args []string, stdout, stderr io.Writer, connect connectFunc) error {
-	fs := flag.NewFlagSet("policy deploy", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, deployUsage); fs.PrintDefaults() }
+	fs := cli.NewFlagSet("policy deploy", deployUsage)
 	src := fs.String("src", "policies", "folder with appsettings.json and the policy templates")
 	env := fs.String("env", "", "environment (Name) in appsettings.json: required")
 	out := fs.String("out", "", "where to write the rendered files (default SRC/build/ENV)")
 	tenant := fs.String("tenant", "", "B2C tenant to sign in to (default: the environment's Tenant)")
 	graphURL := fs.String("graph", "", "Microsoft Graph beta endpoint (default "+b2cgraph.DefaultBaseURL+")")
 	dryRun := fs.Bool("dry-run", false, "render, check and list the uploads without making them")
-	if err := fs.Parse(args); err != nil {
+	if err := cli.Parse(fs, args, stdout, stderr); err != nil {
 		return err
 	}
 	if *env == "" {
-		fs.Usage()
-		return errors.New("policy deploy: -env is required: uploading to the wrong tenant is not a default")
+		return cli.Usage(fs, stderr, errors.New("-env is required: uploading to the wrong tenant is not a default"))
 	}
 	environment, err := loadEnvironment(*src, *env)
 	if err != nil {
@@ -169,20 +166,19 @@ const maxSecret = 4096
 
 // runKey is "policy key".
 func runKey(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, connect connectFunc) error {
-	fs := flag.NewFlagSet("policy key", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, keyUsage); fs.PrintDefaults() }
+	fs := cli.NewFlagSet("policy key", keyUsage)
 	src := fs.String("src", "policies", "folder with appsettings.json")
 	env := fs.String("env", "", "environment (Name) in appsettings.json: gives the tenant and key name")
 	name := fs.String("name", "", "policy key (default: the environment's BridgeClientSecretKey)")
 	tenant := fs.String("tenant", "", "B2C tenant to sign in to (default: the environment's Tenant)")
 	secretFile := fs.String("secret-file", "-", `file holding the secret, or "-" for standard input`)
 	graphURL := fs.String("graph", "", "Microsoft Graph beta endpoint (default "+b2cgraph.DefaultBaseURL+")")
-	if err := fs.Parse(args); err != nil {
+	if err := cli.Parse(fs, args, stdout, stderr); err != nil {
+		if fs.NArg() > 0 && !errors.Is(err, cli.ErrHelp) {
+			// Not cli's "unexpected argument %q": the argument may be the secret itself.
+			return &cli.UsageError{Command: fs.Name(), Err: errors.New("unexpected arguments: the secret is read from -secret-file or standard input, never the command line")}
+		}
 		return err
-	}
-	if fs.NArg() > 0 {
-		return errors.New("policy key: unexpected arguments: the secret is read from -secret-file or standard input, never the command line")
 	}
 	if *env != "" {
 		environment, err := loadEnvironment(*src, *env)
@@ -197,8 +193,7 @@ func runKey(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		}
 	}
 	if *tenant == "" || *name == "" {
-		fs.Usage()
-		return errors.New("policy key: give -env, or both -tenant and -name")
+		return cli.Usage(fs, stderr, errors.New("give -env, or both -tenant and -name"))
 	}
 	secret, err := readSecret(*secretFile, stdin)
 	if err != nil {

@@ -130,8 +130,13 @@ func TestDeployUploadsEachFileAfterItsBase(t *testing.T) {
 	}
 	want := []string{
 		"/beta/trustFramework/policies/B2C_1A_IdmeBridge_Extensions/$value",
+		"/beta/trustFramework/policies/B2C_1A_IdmeBridge_Link/$value",
 		"/beta/trustFramework/policies/B2C_1A_IdmeBridge_SignUpOrSignIn/$value",
+		"/beta/trustFramework/policies/B2C_1A_IdmeBridge_Unlink/$value",
 		"/beta/trustFramework/policies/B2C_1A_IdmeBridge_VerifyMilitary/$value",
+		"/beta/trustFramework/policies/B2C_1A_IdmeBridge_VerifyResponder/$value",
+		"/beta/trustFramework/policies/B2C_1A_IdmeBridge_VerifyStudent/$value",
+		"/beta/trustFramework/policies/B2C_1A_IdmeBridge_VerifyTeacher/$value",
 	}
 	if !slices.Equal(order, want) {
 		t.Fatalf("upload order\n got %v\nwant %v", order, want)
@@ -150,7 +155,7 @@ func TestDeployUploadsEachFileAfterItsBase(t *testing.T) {
 			t.Errorf("%s: uploaded with an unrendered token", name)
 		}
 	}
-	if !strings.Contains(stdout.String(), "created B2C_1A_IdmeBridge_Extensions") || !strings.Contains(stdout.String(), "uploaded 3 policy files") {
+	if !strings.Contains(stdout.String(), "created B2C_1A_IdmeBridge_Extensions") || !strings.Contains(stdout.String(), "uploaded 8 policy files") {
 		t.Errorf("stdout = %q", stdout.String())
 	}
 
@@ -228,7 +233,7 @@ func TestDeployDryRunListsTheOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
-	if len(lines) != 3 || !strings.Contains(lines[0], "B2C_1A_IdmeBridge_Extensions to contoso.onmicrosoft.com") {
+	if len(lines) != 8 || !strings.Contains(lines[0], "B2C_1A_IdmeBridge_Extensions to contoso.onmicrosoft.com") {
 		t.Errorf("dry run printed %q", stdout.String())
 	}
 }
