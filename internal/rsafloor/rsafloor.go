@@ -1,0 +1,81 @@
+// Package rsafloor measures the cost of one RSA-2048 PKCS#1 v1.5 signature (SHA-256, key
+// precomputed) on this machine, now. A sign-in cannot cost less than the one signature B2C
+// requires, so benchmarks and the load driver report their numbers as multiples of it: a ratio
+// survives a change of machine where a raw duration does not.
+package rsafloor
+
+import (
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Key is a fresh precomputed RSA-2048 key, for benchmarks that sign through the floor directly.
+func Key() (*rsa.PrivateKey, error) {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, fmt.Errorf("rsafloor: generate key: %w", err)
+	}
+	k.Precompute()
+	return k, nil
+}
+
+// Sign makes one signature of a SHA-256 digest with k.
+func Sign(k *rsa.PrivateKey, digest []byte) error {
+	_, err := rsa.SignPKCS1v15(nil, k, crypto.SHA256, digest)
+	return err
+}
+
+// Measure signs repeatedly for at least d (and at least 20 times) on one goroutine and
+// returns the wall time of one signature. On an idle core that is its CPU time too.
+func Measure(d time.Duration) (time.Duration, error) {
+	k, err := Key()
+	if err != nil {
+		return 0, err
+	}
+	digest := sha256.Sum256([]byte("floor"))
+	n := 0
+	start := time.Now()
+	for n < 20 || time.Since(start) < d {
+		if err := Sign(k, digest[:]); err != nil {
+			return 0, fmt.Errorf("rsafloor: sign: %w", err)
+		}
+		n++
+	}
+	return time.Since(start) / time.Duration(n), nil
+}
+
+var (
+	once  sync.Once
+	floor time.Duration
+	err   error
+)
+
+// Floor is Measure(300ms), measured once per process.
+func Floor() (time.Duration, error) {
+	once.Do(func() { floor, err = Measure(300 * time.Millisecond) })
+	return floor, err
+}
+
+// Unit is the name of the metric ReportRatio adds.
+const Unit = "rsa2048-signs/op"
+
+// ReportRatio adds to b's result its time per operation as a multiple of one RSA-2048
+// signature measured in the same run. Call it after the benchmark loop.
+func ReportRatio(b *testing.B) {
+	b.Helper()
+	f, err := Floor()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if b.N == 0 || f <= 0 {
+		return
+	}
+	perOp := float64(b.Elapsed()) / float64(b.N)
+	b.ReportMetric(perOp/float64(f), Unit)
+}
