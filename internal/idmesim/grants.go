@@ -1,6 +1,7 @@
 package idmesim
 
 import (
+	"container/heap"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -41,11 +42,14 @@ type accessGrant struct {
 }
 
 // grantStore keeps codes and access tokens in memory. One mutex guards both maps because
-// replay handling touches both at once.
+// replay handling touches both at once. Lookups are map reads; expired records are dropped
+// from the front of an expiry-ordered queue on every write, so no request scans the store and
+// memory stays flat under load.
 type grantStore struct {
 	mu     sync.Mutex
 	codes  map[string]*codeGrant
 	tokens map[string]*accessGrant
+	queue  expiryQueue
 }
 
 func newGrantStore() *grantStore {
@@ -59,6 +63,7 @@ func (g *grantStore) putCode(code string, grant codeGrant, now time.Time) {
 	g.sweep(now)
 	grant.keepUntil = grant.expires
 	g.codes[code] = &grant
+	heap.Push(&g.queue, expiring{code: true, key: code, at: grant.keepUntil})
 }
 
 // redeemCode marks a code used and returns what it stands for. Any presentation burns the
@@ -102,6 +107,7 @@ func (g *grantStore) issueToken(code, token string, grant accessGrant, now time.
 	g.sweep(now)
 	c.tokens = append(c.tokens, token)
 	g.tokens[token] = &grant
+	heap.Push(&g.queue, expiring{key: token, at: grant.expires})
 	return nil
 }
 
@@ -120,19 +126,49 @@ func (g *grantStore) useToken(token string, now time.Time) (accessGrant, bool) {
 	return *t, true
 }
 
-// sweep forgets expired records so a long dev session does not grow without bound.
+// sweep forgets the records whose time has passed, oldest first. A redeemed code is kept
+// longer than it was first queued for (while its tokens live): it goes back in the queue.
 // The caller holds mu.
 func (g *grantStore) sweep(now time.Time) {
-	for k, c := range g.codes {
-		if !now.Before(c.keepUntil) {
-			delete(g.codes, k)
+	for len(g.queue) > 0 && !now.Before(g.queue[0].at) {
+		e := heap.Pop(&g.queue).(expiring)
+		if !e.code {
+			if t, ok := g.tokens[e.key]; ok && !now.Before(t.expires) {
+				delete(g.tokens, e.key)
+			}
+			continue
+		}
+		c, ok := g.codes[e.key]
+		switch {
+		case !ok:
+		case now.Before(c.keepUntil):
+			heap.Push(&g.queue, expiring{code: true, key: e.key, at: c.keepUntil})
+		default:
+			delete(g.codes, e.key)
 		}
 	}
-	for k, t := range g.tokens {
-		if !now.Before(t.expires) {
-			delete(g.tokens, k)
-		}
-	}
+}
+
+// expiring is a code or token in the expiry queue.
+type expiring struct {
+	code bool // a code, else an access token
+	key  string
+	at   time.Time
+}
+
+// expiryQueue is a min-heap on expiry.
+type expiryQueue []expiring
+
+func (q expiryQueue) Len() int           { return len(q) }
+func (q expiryQueue) Less(i, j int) bool { return q[i].at.Before(q[j].at) }
+func (q expiryQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
+func (q *expiryQueue) Push(x any)        { *q = append(*q, x.(expiring)) }
+func (q *expiryQueue) Pop() any {
+	old := *q
+	x := old[len(old)-1]
+	old[len(old)-1] = expiring{}
+	*q = old[:len(old)-1]
+	return x
 }
 
 // randomToken returns 256 random bits, base64url encoded, for codes and tokens.
