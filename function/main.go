@@ -17,6 +17,7 @@ import (
 	"idmebridge/internal/config"
 	"idmebridge/internal/devmode"
 	"idmebridge/internal/keyadmin"
+	"idmebridge/internal/loadtest"
 	"idmebridge/internal/policy"
 )
 
@@ -28,6 +29,7 @@ commands:
   check        read the settings and report every problem
   keys ...     create and rotate signing keys, make a state key ("keys" alone for help)
   policy render  render the B2C policy files for one environment and check them
+  loadtest     drive sign-ins against a bridge and simulator on this machine ("loadtest help")
 `
 
 func main() {
@@ -56,6 +58,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = policy.Run(ctx, args, stdout, stderr)
 	case "keys":
 		err = keyadmin.Run(args, os.Stdin, stdout, stderr, time.Now())
+	case "loadtest":
+		err = loadtest.Run(ctx, args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 	default:
