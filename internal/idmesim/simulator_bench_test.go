@@ -26,6 +26,7 @@ func BenchmarkSimulatorSignIn(b *testing.B) {
 				"code_challenge": {testChallenge}, "code_challenge_method": {"S256"}}
 			authorize := "/oauth/authorize?" + q.Encode()
 			b.ReportAllocs()
+			m := rsafloor.StartMeter(b)
 			for b.Loop() {
 				w := httptest.NewRecorder()
 				sim.ServeHTTP(w, httptest.NewRequest(http.MethodGet, authorize, nil))
@@ -51,7 +52,7 @@ func BenchmarkSimulatorSignIn(b *testing.B) {
 					b.Fatalf("attributes: %d", w.Code)
 				}
 			}
-			rsafloor.ReportRatio(b)
+			m.Report()
 		})
 	}
 }
