@@ -42,3 +42,29 @@ func TestGrantStoreForgetsExpired(t *testing.T) {
 		t.Fatalf("queue holds %d entries for %d records", len(g.queue), len(g.codes)+len(g.tokens))
 	}
 }
+
+// TestGrantStoreHoldsOnlyFlightsInProgress: once the one data call of a sign-in has spent its
+// token, neither the token nor its code is kept, so memory does not grow with sign-ins.
+func TestGrantStoreHoldsOnlyFlightsInProgress(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	g := newGrantStore()
+	for i := range 1000 {
+		code, token := fmt.Sprint("code", i), fmt.Sprint("token", i)
+		g.putCode(code, codeGrant{expires: now.Add(codeTTL)}, now)
+		if _, err := g.redeemCode(code, now); err != nil {
+			t.Fatal(err)
+		}
+		if err := g.issueToken(code, token, accessGrant{expires: now.Add(accessTokenTTL)}, now); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := g.useToken(token, now); !ok {
+			t.Fatal("token refused")
+		}
+		if _, err := g.redeemCode(code, now); err == nil {
+			t.Fatal("spent code redeemed again")
+		}
+	}
+	if len(g.codes) != 0 || len(g.tokens) != 0 || len(g.queue) != 0 {
+		t.Fatalf("%d codes, %d tokens, %d queued after every sign-in finished", len(g.codes), len(g.tokens), len(g.queue))
+	}
+}

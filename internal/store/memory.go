@@ -3,6 +3,7 @@ package store
 import (
 	"container/heap"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"sync"
 	"time"
@@ -12,18 +13,28 @@ import (
 //
 // Memory stays flat under load: every record is queued by the time it may be dropped, and each
 // write drops the records whose time has come, so the work is O(log n) per write amortised
-// and nothing outlives its TTL plus the retention.
+// and nothing outlives its TTL plus the retention. Records are held under a 128-bit digest of
+// their key, in fixed-size entries, so a marker record (no value) costs about 100 bytes.
 type Memory struct {
 	mu      sync.Mutex
 	now     func() time.Time
 	retain  time.Duration
-	records map[string]memoryRecord
+	records map[keyDigest]memoryRecord
 	queue   evictionQueue
+}
+
+// keyDigest names a record: the first 128 bits of the SHA-256 of its key. Two keys share one
+// with probability 2^-128 per pair, far below any other failure.
+type keyDigest [16]byte
+
+func digestOf(key string) keyDigest {
+	sum := sha256.Sum256([]byte(key))
+	return keyDigest(sum[:16])
 }
 
 type memoryRecord struct {
 	value   []byte
-	expires time.Time
+	expires int64 // unix nanoseconds
 }
 
 // DefaultMemoryRetention is how long an expired record keeps its key taken before it is
@@ -40,7 +51,7 @@ func NewMemoryRetaining(now func() time.Time, retain time.Duration) *Memory {
 	if now == nil {
 		now = time.Now
 	}
-	return &Memory{now: now, retain: max(retain, 0), records: make(map[string]memoryRecord)}
+	return &Memory{now: now, retain: max(retain, 0), records: make(map[keyDigest]memoryRecord)}
 }
 
 // Create stores value under key unless the key was written before and not yet dropped.
@@ -51,13 +62,14 @@ func (m *Memory) Create(ctx context.Context, key string, value []byte, ttl time.
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
-	if _, ok := m.records[key]; ok {
+	d := digestOf(key)
+	if _, ok := m.records[d]; ok {
 		return ErrExists
 	}
 	expires := now.Add(ttl)
-	m.records[key] = memoryRecord{value: append([]byte(nil), value...), expires: expires}
-	heap.Push(&m.queue, queued{key: key, drop: expires.Add(m.retain)})
-	m.evict(now)
+	m.records[d] = memoryRecord{value: append([]byte(nil), value...), expires: expires.UnixNano()}
+	heap.Push(&m.queue, queued{key: d, drop: expires.Add(m.retain).UnixNano()})
+	m.evict(now.UnixNano())
 	return nil
 }
 
@@ -68,8 +80,8 @@ func (m *Memory) Get(ctx context.Context, key string) ([]byte, error) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	r, ok := m.records[key]
-	if !ok || !m.now().Before(r.expires) {
+	r, ok := m.records[digestOf(key)]
+	if !ok || m.now().UnixNano() >= r.expires {
 		return nil, ErrNotFound
 	}
 	return append([]byte(nil), r.value...), nil
@@ -83,8 +95,8 @@ func (m *Memory) Len() int {
 }
 
 // evict drops every record whose drop time has passed. The caller holds mu.
-func (m *Memory) evict(now time.Time) {
-	for len(m.queue) > 0 && !now.Before(m.queue[0].drop) {
+func (m *Memory) evict(now int64) {
+	for len(m.queue) > 0 && now >= m.queue[0].drop {
 		q := heap.Pop(&m.queue).(queued)
 		delete(m.records, q.key)
 	}
@@ -97,15 +109,15 @@ func (m *Memory) evict(now time.Time) {
 // queued is a record's place in the eviction queue. Keys are never re-created while queued
 // (Create refuses), so each key appears at most once.
 type queued struct {
-	key  string
-	drop time.Time
+	key  keyDigest
+	drop int64 // unix nanoseconds
 }
 
 // evictionQueue is a min-heap on drop time.
 type evictionQueue []queued
 
 func (q evictionQueue) Len() int           { return len(q) }
-func (q evictionQueue) Less(i, j int) bool { return q[i].drop.Before(q[j].drop) }
+func (q evictionQueue) Less(i, j int) bool { return q[i].drop < q[j].drop }
 func (q evictionQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
 func (q *evictionQueue) Push(x any)        { *q = append(*q, x.(queued)) }
 func (q *evictionQueue) Pop() any {
