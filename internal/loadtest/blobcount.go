@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -40,6 +42,8 @@ func StartBlobCounter(listen, upstream string) (*BlobCounter, error) {
 			// Shared Key signatures cover the Host the client used; keep it.
 			r.Out.Host = r.In.Host
 		},
+		// Requests cut off when the run ends are not worth a log line each.
+		ErrorLog: log.New(io.Discard, "", 0),
 	}
 	c.srv = &http.Server{
 		ReadHeaderTimeout: 10 * time.Second,

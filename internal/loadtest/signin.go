@@ -57,6 +57,9 @@ type Timings [numSteps]time.Duration
 // requestTimeout bounds every request the driver makes.
 const requestTimeout = 10 * time.Second
 
+// readyWait is how long the driver waits for the bridge to answer its discovery document.
+const readyWait = 20 * time.Second
+
 // Driver performs whole sign-ins, each as a new browser (its own cookies) plus the relying
 // party's back-channel token call.
 type Driver struct {
@@ -106,8 +109,17 @@ func NewDriver(ctx context.Context, t Target, conns int) (*Driver, error) {
 		Token     string `json:"token_endpoint"`
 		JWKS      string `json:"jwks_uri"`
 	}
-	if err := getJSON(ctx, client, strings.TrimRight(t.Bridge, "/")+"/.well-known/openid-configuration", &meta); err != nil {
-		return nil, fmt.Errorf("bridge discovery: %w", err)
+	// A bridge that has just started (or waits for its storage) answers 503 for a moment.
+	discovery := strings.TrimRight(t.Bridge, "/") + "/.well-known/openid-configuration"
+	for deadline := time.Now().Add(readyWait); ; {
+		err := getJSON(ctx, client, discovery, &meta)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return nil, fmt.Errorf("bridge discovery: %w", err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	for what, u := range map[string]string{"authorization_endpoint": meta.Authorize, "token_endpoint": meta.Token, "jwks_uri": meta.JWKS} {
 		if _, err := checkLoopback(what, u); err != nil {
