@@ -88,13 +88,35 @@ func newSigner(alg string) (*signer, error) {
 
 // signJWT returns the compact serialisation of tok signed with the key, its kid in the header.
 func (s *signer) signJWT(tok jwt.Token) (string, error) {
-	hdr := jws.NewHeaders()
-	if err := hdr.Set(jws.KeyIDKey, s.kid); err != nil {
-		return "", fmt.Errorf("idmesim: sign JWT: %w", err)
+	hdr, err := s.header()
+	if err != nil {
+		return "", err
 	}
 	out, err := jwt.Sign(tok, jwt.WithKey(s.alg, s.raw, jws.WithProtectedHeaders(hdr)))
 	if err != nil {
 		return "", fmt.Errorf("idmesim: sign JWT: %w", err)
 	}
 	return string(out), nil
+}
+
+// signPayload signs an encoded JWT claims set like signJWT does.
+func (s *signer) signPayload(payload []byte) (string, error) {
+	hdr, err := s.header()
+	if err != nil {
+		return "", err
+	}
+	out, err := jws.Sign(payload, jws.WithKey(s.alg, s.raw, jws.WithProtectedHeaders(hdr)))
+	if err != nil {
+		return "", fmt.Errorf("idmesim: sign JWT: %w", err)
+	}
+	return string(out), nil
+}
+
+// header is a protected header naming the key; made per signature, since signing writes to it.
+func (s *signer) header() (jws.Headers, error) {
+	hdr := jws.NewHeaders()
+	if err := hdr.Set(jws.KeyIDKey, s.kid); err != nil {
+		return nil, fmt.Errorf("idmesim: sign JWT: %w", err)
+	}
+	return hdr, nil
 }
