@@ -60,7 +60,11 @@ func (r Result) Write(w io.Writer, warmup time.Duration) {
 		row(s.String(), r.Steps[s])
 	}
 	row("total", r.Totals)
-	fmt.Fprintf(w, "\none RSA-2048 PKCS#1 v1.5 signature, measured in this run: %s\n", ms(r.RSASign))
+	fmt.Fprintf(w, "\none RSA-2048 PKCS#1 v1.5 signature, measured in this run: %s CPU", ms(r.RSASign))
+	if lo, hi := r.RSASignRange[0], r.RSASignRange[1]; hi > 0 {
+		fmt.Fprintf(w, " (median of measurements before and after the load, %s to %s)", ms(lo), ms(hi))
+	}
+	fmt.Fprintln(w)
 	for _, p := range r.Processes {
 		fmt.Fprintf(w, "\n%s (pid %d)\n", p.Name, p.PID)
 		if per, ok := r.CPUPerSignIn(p); ok {

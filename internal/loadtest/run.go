@@ -43,8 +43,10 @@ type Result struct {
 	MeasuredSignIns int
 	Processes       []ProcessResult
 	BlobRequests    int64 // -1 when not counted
-	// RSASign is one RSA-2048 signature measured in this run.
-	RSASign time.Duration
+	// RSASign is one RSA-2048 signature measured in this run (CPU time), and the range of the
+	// measurements its median was taken from.
+	RSASign      time.Duration
+	RSASignRange [2]time.Duration
 }
 
 // ProcessResult is one watched process's figures.
@@ -66,12 +68,12 @@ type RSSSample struct {
 
 // Load drives sign-ins from o.Users concurrent users until o.Count have started or o.Duration
 // has passed, whichever is first.
-func Load(ctx context.Context, d *Driver, o Options, rsaSign time.Duration) Result {
+func Load(ctx context.Context, d *Driver, o Options) Result {
 	o.Users = max(o.Users, 1)
 	if o.Sample <= 0 {
 		o.Sample = time.Second
 	}
-	res := Result{Failures: map[string]int{}, BlobRequests: -1, RSASign: rsaSign}
+	res := Result{Failures: map[string]int{}, BlobRequests: -1}
 	procs := make([]ProcessResult, len(o.Watch))
 	for i, w := range o.Watch {
 		procs[i].Watched = w

@@ -11,6 +11,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -57,6 +58,21 @@ func Measure(d time.Duration) (time.Duration, error) {
 		elapsed = cpu1 - cpu0
 	}
 	return elapsed / time.Duration(n), nil
+}
+
+// Sample is n measurements of d each, sorted: the median (Sample[n/2]) holds still when other
+// work on the machine disturbs one of them.
+func Sample(n int, d time.Duration) ([]time.Duration, error) {
+	out := make([]time.Duration, 0, n)
+	for range n {
+		m, err := Measure(d)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	slices.Sort(out)
+	return out, nil
 }
 
 var (
