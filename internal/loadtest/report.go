@@ -67,7 +67,7 @@ func (r Result) Write(w io.Writer, warmup time.Duration) {
 	fmt.Fprintln(w)
 	for _, p := range r.Processes {
 		fmt.Fprintf(w, "\n%s (pid %d)\n", p.Name, p.PID)
-		if per, ok := r.CPUPerSignIn(p); ok {
+		if per, ok := r.CPUPerSignIn(p); ok && r.RSASign > 0 {
 			fmt.Fprintf(w, "  CPU per sign-in: %s = %.2f x one RSA-2048 signature (%s over %d sign-ins)\n",
 				ms(per), float64(per)/float64(r.RSASign), p.CPU.Round(time.Millisecond), r.MeasuredSignIns)
 		} else if p.CPUErr != nil {
