@@ -22,6 +22,7 @@ import (
 const usage = `usage:
   handler loadtest [flags]            drive sign-ins against a running bridge and simulator
   handler loadtest simulate [flags]   run the ID.me simulator alone, for the bridge to call
+  handler loadtest local [flags]      start both from this binary, drive them, stop them
 
 Everything runs on loopback; other targets are refused. "handler loadtest -h" lists the flags.
 `
@@ -37,6 +38,9 @@ const (
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "simulate" {
 		return runSimulator(ctx, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "local" {
+		return runLocal(ctx, args[1:], stdout, stderr)
 	}
 	if len(args) > 0 && args[0] == "help" {
 		fmt.Fprint(stdout, usage)
