@@ -23,6 +23,7 @@ import (
 	"idmebridge/internal/doctor"
 	"idmebridge/internal/idmesim"
 	"idmebridge/internal/keyadmin"
+	"idmebridge/internal/loadtest"
 	"idmebridge/internal/policy"
 )
 
@@ -43,6 +44,7 @@ func commands() []command {
 		{"doctor", "check the settings and what they point at: ID.me, Key Vault, keys, Blob Storage [--json]", doctorCommand},
 		{"keys", "create and rotate signing keys, make a state key", runKeys},
 		{"policy", "render the B2C policy files for one environment and check them", policy.Run},
+		{"loadtest", "drive whole sign-ins against a bridge and simulator on this machine", loadtest.Run},
 		{"version", "print the module version and the commit it was built from", version},
 	}
 }

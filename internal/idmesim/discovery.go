@@ -1,9 +1,13 @@
 package idmesim
 
-import "net/http"
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+)
 
-// discoveryDocument is the subset of OpenID Provider Metadata ID.me publishes that clients
-// use. It lives under the issuer ({BaseURL}/oidc), not at the host root, as on ID.me.
+// discoveryDocument is the subset of OpenID Provider Metadata ID.me publishes that
+// clients use. It lives under the issuer ({BaseURL}/oidc), not at the host root, as on ID.me.
 type discoveryDocument struct {
 	Issuer                            string   `json:"issuer"`
 	AuthorizationEndpoint             string   `json:"authorization_endpoint"`
@@ -21,8 +25,9 @@ type discoveryDocument struct {
 	ClaimsSupported                   []string `json:"claims_supported"`
 }
 
-func (s *Simulator) handleDiscovery(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, discoveryDocument{
+// encodeDiscovery encodes the document once, at New: it never changes for a Simulator.
+func (s *Simulator) encodeDiscovery() ([]byte, error) {
+	body, err := json.Marshal(discoveryDocument{
 		Issuer:                 s.issuer,
 		AuthorizationEndpoint:  s.base + "/oauth/authorize",
 		TokenEndpoint:          s.base + "/oauth/token",
@@ -33,12 +38,24 @@ func (s *Simulator) handleDiscovery(w http.ResponseWriter, _ *http.Request) {
 		ResponseTypesSupported: []string{"code"},
 		GrantTypesSupported:    []string{"authorization_code"},
 		SubjectTypesSupported:  []string{"public"},
-		// ID.me also advertises ES256; the simulator signs with RS256 only and says so.
-		IDTokenSigningAlgValuesSupported:  []string{"RS256"},
+		// The algorithm this simulator signs with; the JWKS publishes its key only.
+		IDTokenSigningAlgValuesSupported:  []string{s.signer.alg.String()},
 		TokenEndpointAuthMethodsSupported: []string{"client_secret_post", "client_secret_basic"},
 		CodeChallengeMethodsSupported:     []string{"S256"},
 		ClaimsSupported:                   []string{"iss", "sub", "aud", "iat", "exp", "nonce", "email"},
 	})
+	if err != nil {
+		return nil, fmt.Errorf("idmesim: encode discovery: %w", err)
+	}
+	return body, nil
+}
+
+func (s *Simulator) handleDiscovery(w http.ResponseWriter, _ *http.Request) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
+	_, _ = w.Write(s.discovery)
 }
 
 // handleJWKS publishes the public half of the signing key.

@@ -1,10 +1,12 @@
 package idmesim
 
 import (
+	"container/heap"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 )
@@ -28,8 +30,9 @@ type codeGrant struct {
 
 	redeemed  bool
 	replayed  bool
-	tokens    []string  // access tokens issued from this code, revoked on replay
+	tokens    []string  // live access tokens issued from this code, revoked on replay
 	keepUntil time.Time // a redeemed code is remembered while its tokens can live
+	queued    *expiring
 }
 
 // accessGrant is what an access token stands for.
@@ -38,14 +41,21 @@ type accessGrant struct {
 	personaID string
 	scopes    []string
 	expires   time.Time
+	code      string // the code it was issued from
+	queued    *expiring
 }
 
 // grantStore keeps codes and access tokens in memory. One mutex guards both maps because
-// replay handling touches both at once.
+// replay handling touches both at once. Lookups are map reads, and every record sits in an
+// expiry-ordered queue that each write trims from the front, so no request scans the store.
+// A redeemed code is forgotten as soon as the tokens issued from it are spent (a replay then
+// finds nothing, which is refused just the same): under load, memory holds only sign-ins in
+// flight.
 type grantStore struct {
 	mu     sync.Mutex
 	codes  map[string]*codeGrant
 	tokens map[string]*accessGrant
+	queue  expiryQueue
 }
 
 func newGrantStore() *grantStore {
@@ -58,6 +68,7 @@ func (g *grantStore) putCode(code string, grant codeGrant, now time.Time) {
 	defer g.mu.Unlock()
 	g.sweep(now)
 	grant.keepUntil = grant.expires
+	grant.queued = g.enqueue(true, code, grant.keepUntil)
 	g.codes[code] = &grant
 }
 
@@ -73,20 +84,23 @@ func (g *grantStore) redeemCode(code string, now time.Time) (codeGrant, error) {
 		return codeGrant{}, errCodeUnknown
 	case c.redeemed && now.Before(c.keepUntil):
 		c.replayed = true
-		for _, t := range c.tokens {
-			delete(g.tokens, t)
-		}
+		tokens := c.tokens
 		c.tokens = nil
+		for _, t := range tokens {
+			g.forgetToken(t)
+		}
 		return codeGrant{}, errCodeReplayed
 	case c.redeemed: // remembered past the life of its tokens: nothing left to revoke
-		delete(g.codes, code)
+		g.forgetCode(code)
 		return codeGrant{}, errCodeUnknown
 	case !now.Before(c.expires):
-		delete(g.codes, code)
+		g.forgetCode(code)
 		return codeGrant{}, errCodeExpired
 	}
 	c.redeemed = true
 	c.keepUntil = now.Add(accessTokenTTL)
+	c.queued.at = c.keepUntil
+	heap.Fix(&g.queue, c.queued.index)
 	return *c, nil
 }
 
@@ -101,6 +115,8 @@ func (g *grantStore) issueToken(code, token string, grant accessGrant, now time.
 	}
 	g.sweep(now)
 	c.tokens = append(c.tokens, token)
+	grant.code = code
+	grant.queued = g.enqueue(false, token, grant.expires)
 	g.tokens[token] = &grant
 	return nil
 }
@@ -113,26 +129,95 @@ func (g *grantStore) useToken(token string, now time.Time) (accessGrant, bool) {
 	if !ok {
 		return accessGrant{}, false
 	}
-	delete(g.tokens, token)
+	g.forgetToken(token)
 	if !now.Before(t.expires) {
 		return accessGrant{}, false
 	}
 	return *t, true
 }
 
-// sweep forgets expired records so a long dev session does not grow without bound.
+// forgetToken drops a token, and its code once the code has no live token left to revoke.
 // The caller holds mu.
+func (g *grantStore) forgetToken(token string) {
+	t, ok := g.tokens[token]
+	if !ok {
+		return
+	}
+	delete(g.tokens, token)
+	g.dequeue(t.queued)
+	if c, ok := g.codes[t.code]; ok {
+		c.tokens = slices.DeleteFunc(c.tokens, func(s string) bool { return s == token })
+		if c.redeemed && !c.replayed && len(c.tokens) == 0 {
+			g.forgetCode(t.code)
+		}
+	}
+}
+
+// forgetCode drops a code. The caller holds mu.
+func (g *grantStore) forgetCode(code string) {
+	if c, ok := g.codes[code]; ok {
+		delete(g.codes, code)
+		g.dequeue(c.queued)
+	}
+}
+
+// sweep forgets the records whose time has passed, oldest first. The caller holds mu.
 func (g *grantStore) sweep(now time.Time) {
-	for k, c := range g.codes {
-		if !now.Before(c.keepUntil) {
-			delete(g.codes, k)
+	for len(g.queue) > 0 && !now.Before(g.queue[0].at) {
+		e := g.queue[0]
+		if e.code {
+			g.forgetCode(e.key)
+		} else {
+			g.forgetToken(e.key)
+		}
+		if len(g.queue) > 0 && g.queue[0] == e { // not in the maps any more: drop it anyway
+			g.dequeue(e)
 		}
 	}
-	for k, t := range g.tokens {
-		if !now.Before(t.expires) {
-			delete(g.tokens, k)
-		}
+}
+
+func (g *grantStore) enqueue(code bool, key string, at time.Time) *expiring {
+	e := &expiring{code: code, key: key, at: at}
+	heap.Push(&g.queue, e)
+	return e
+}
+
+func (g *grantStore) dequeue(e *expiring) {
+	if e != nil && e.index >= 0 {
+		heap.Remove(&g.queue, e.index)
 	}
+}
+
+// expiring is a code or token in the expiry queue, which keeps its position up to date so
+// it can be removed early.
+type expiring struct {
+	code  bool // a code, else an access token
+	key   string
+	at    time.Time
+	index int // in the queue; -1 once removed
+}
+
+// expiryQueue is a min-heap on expiry.
+type expiryQueue []*expiring
+
+func (q expiryQueue) Len() int           { return len(q) }
+func (q expiryQueue) Less(i, j int) bool { return q[i].at.Before(q[j].at) }
+func (q expiryQueue) Swap(i, j int) {
+	q[i], q[j] = q[j], q[i]
+	q[i].index, q[j].index = i, j
+}
+func (q *expiryQueue) Push(x any) {
+	e := x.(*expiring)
+	e.index = len(*q)
+	*q = append(*q, e)
+}
+func (q *expiryQueue) Pop() any {
+	old := *q
+	e := old[len(old)-1]
+	old[len(old)-1] = nil
+	e.index = -1
+	*q = old[:len(old)-1]
+	return e
 }
 
 // randomToken returns 256 random bits, base64url encoded, for codes and tokens.

@@ -2,6 +2,8 @@ package idmesim
 
 import (
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
@@ -10,26 +12,54 @@ import (
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwk"
+	"github.com/lestrrat-go/jwx/v2/jws"
 	"github.com/lestrrat-go/jwx/v2/jwt"
 )
 
-// signer holds the simulator's RS256 key, made fresh for every Simulator: nothing signed
+// Signing algorithms the simulator can sign id_tokens and userinfo with. ID.me advertises both.
+const (
+	RS256 = "RS256"
+	ES256 = "ES256"
+)
+
+// signer holds the simulator's signing key, made fresh for every Simulator: nothing signed
 // by one run verifies against another.
 type signer struct {
-	private jwk.Key
-	jwks    []byte // the public JWK Set document
+	alg  jwa.SignatureAlgorithm
+	raw  crypto.Signer // the exported key jwx signs with, precomputed where that applies
+	kid  string
+	jwks []byte // the public JWK Set document
 }
 
-func newSigner() (*signer, error) {
-	raw, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		return nil, fmt.Errorf("idmesim: generate RSA key: %w", err)
+// newSigner makes a key for alg: RS256 (RSA-2048, the default) or ES256 (P-256, about thirty
+// times cheaper to sign with, which keeps the simulator light under load).
+func newSigner(alg string) (*signer, error) {
+	var (
+		raw crypto.Signer
+		sa  jwa.SignatureAlgorithm
+	)
+	switch alg {
+	case "", RS256:
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			return nil, fmt.Errorf("idmesim: generate RSA key: %w", err)
+		}
+		k.Precompute()
+		raw, sa = k, jwa.RS256
+	case ES256:
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return nil, fmt.Errorf("idmesim: generate EC key: %w", err)
+		}
+		raw, sa = k, jwa.ES256
+	default:
+		return nil, fmt.Errorf("idmesim: signing algorithm %q, want %s or %s", alg, RS256, ES256)
 	}
-	priv, err := jwk.FromRaw(raw)
+	pub, err := jwk.FromRaw(raw.Public())
 	if err != nil {
-		return nil, fmt.Errorf("idmesim: wrap RSA key: %w", err)
+		return nil, fmt.Errorf("idmesim: wrap public key: %w", err)
 	}
-	thumb, err := priv.Thumbprint(crypto.SHA256)
+	thumb, err := pub.Thumbprint(crypto.SHA256)
 	if err != nil {
 		return nil, fmt.Errorf("idmesim: key thumbprint: %w", err)
 	}
@@ -38,16 +68,12 @@ func newSigner() (*signer, error) {
 	kid := base64.RawURLEncoding.EncodeToString(thumb)
 	for name, value := range map[string]any{
 		jwk.KeyIDKey:     kid,
-		jwk.AlgorithmKey: jwa.RS256,
+		jwk.AlgorithmKey: sa,
 		jwk.KeyUsageKey:  jwk.ForSignature,
 	} {
-		if err := priv.Set(name, value); err != nil {
+		if err := pub.Set(name, value); err != nil {
 			return nil, fmt.Errorf("idmesim: set %s: %w", name, err)
 		}
-	}
-	pub, err := jwk.PublicKeyOf(priv)
-	if err != nil {
-		return nil, fmt.Errorf("idmesim: public key: %w", err)
 	}
 	set := jwk.NewSet()
 	if err := set.AddKey(pub); err != nil {
@@ -57,14 +83,40 @@ func newSigner() (*signer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("idmesim: encode JWKS: %w", err)
 	}
-	return &signer{private: priv, jwks: doc}, nil
+	return &signer{alg: sa, raw: raw, kid: kid, jwks: doc}, nil
 }
 
-// signJWT returns the compact RS256 serialisation of tok with the key's kid in the header.
+// signJWT returns the compact serialisation of tok signed with the key, its kid in the header.
 func (s *signer) signJWT(tok jwt.Token) (string, error) {
-	out, err := jwt.Sign(tok, jwt.WithKey(jwa.RS256, s.private))
+	hdr, err := s.header()
+	if err != nil {
+		return "", err
+	}
+	out, err := jwt.Sign(tok, jwt.WithKey(s.alg, s.raw, jws.WithProtectedHeaders(hdr)))
 	if err != nil {
 		return "", fmt.Errorf("idmesim: sign JWT: %w", err)
 	}
 	return string(out), nil
+}
+
+// signPayload signs an encoded JWT claims set like signJWT does.
+func (s *signer) signPayload(payload []byte) (string, error) {
+	hdr, err := s.header()
+	if err != nil {
+		return "", err
+	}
+	out, err := jws.Sign(payload, jws.WithKey(s.alg, s.raw, jws.WithProtectedHeaders(hdr)))
+	if err != nil {
+		return "", fmt.Errorf("idmesim: sign JWT: %w", err)
+	}
+	return string(out), nil
+}
+
+// header is a protected header naming the key; made per signature, since signing writes to it.
+func (s *signer) header() (jws.Headers, error) {
+	hdr := jws.NewHeaders()
+	if err := hdr.Set(jws.KeyIDKey, s.kid); err != nil {
+		return nil, fmt.Errorf("idmesim: sign JWT: %w", err)
+	}
+	return hdr, nil
 }

@@ -39,6 +39,9 @@ type Options struct {
 	Logger  *slog.Logger     // nil: discard
 	// RootLinks are added to the page at the simulator's root URL (dev mode links the demo).
 	RootLinks []htmlpage.Link
+	// SigningAlg signs id_tokens and userinfo: RS256 (the default) or ES256, both of which
+	// ID.me advertises. ES256 makes the simulator a light partner for load tests.
+	SigningAlg string
 }
 
 // Lifetimes ID.me documents: codes live 5 minutes, access tokens expire_in 300 seconds.
@@ -61,9 +64,11 @@ type Simulator struct {
 	pageCSP  string
 	mux      *http.ServeMux
 	grants   *grantStore
+	// discovery is the encoded discovery document, the same for every request.
+	discovery []byte
 }
 
-// New builds a Simulator with a fresh RSA signing key.
+// New builds a Simulator with a fresh signing key.
 func New(opts Options) (*Simulator, error) {
 	base, path, err := parseBaseURL(opts.BaseURL)
 	if err != nil {
@@ -73,7 +78,7 @@ func New(opts Options) (*Simulator, error) {
 	if err != nil {
 		return nil, err
 	}
-	sg, err := newSigner()
+	sg, err := newSigner(opts.SigningAlg)
 	if err != nil {
 		return nil, err
 	}
@@ -102,6 +107,9 @@ func New(opts Options) (*Simulator, error) {
 	for _, p := range Personas() {
 		s.personas[p.ID] = p
 		s.order = append(s.order, p.ID)
+	}
+	if s.discovery, err = s.encodeDiscovery(); err != nil {
+		return nil, err
 	}
 	s.mux = s.routes(path, opts.RootLinks)
 	return s, nil

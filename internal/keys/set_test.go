@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -112,5 +113,33 @@ func TestParseRejects(t *testing.T) {
 	}
 	if _, err := Parse(good); err != nil {
 		t.Fatalf("Parse(good) = %v", err)
+	}
+}
+
+func TestSignPayloadVerifiesWithPublishedJWKS(t *testing.T) {
+	set, err := Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	payload := []byte(`{"iss":"https://bridge.example","sub":"u1","exp":` + strconv.FormatInt(now.Add(time.Minute).Unix(), 10) + `}`)
+	signed, err := set.SignPayload(payload, now, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := jwt.Parse(signed, jwt.WithKeySet(set.PublicSet(now)))
+	if err != nil {
+		t.Fatalf("payload signature does not verify with the published keys: %v", err)
+	}
+	if tok.Subject() != "u1" {
+		t.Fatalf("sub = %q", tok.Subject())
+	}
+	msg, _ := jws.Parse(signed)
+	hdr := msg.Signatures()[0].ProtectedHeaders()
+	if hdr.KeyID() != set.SigningKeyID(now, time.Minute) || hdr.Algorithm() != jwa.RS256 {
+		t.Fatalf("header kid=%q alg=%s", hdr.KeyID(), hdr.Algorithm())
+	}
+	if _, err := set.SignPayload(payload, now, 100*365*24*time.Hour); err != nil {
+		t.Fatalf("unbounded key refused a long validity: %v", err)
 	}
 }

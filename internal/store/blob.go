@@ -21,7 +21,7 @@ import (
 
 // Blob is a Store on Azure Blob Storage, shared by every instance. Each record is one block
 // blob named by its key ("code/…" becomes a virtual directory); its expiry is kept in the
-// blob's metadata and checked on every read.
+// blob's metadata and checked on every read; it never lets a key be written twice.
 //
 // The store never deletes. Expired blobs must also be removed by a storage lifecycle
 // management rule on the container (delete base blobs some time after last modification,
@@ -46,8 +46,6 @@ const DefaultBlobTimeout = 5 * time.Second
 const (
 	// maxValueBytes bounds a record, so a stray large blob cannot exhaust memory on read.
 	maxValueBytes = 1 << 20
-	// maxCreateAttempts bounds the create / inspect / replace loop under contention.
-	maxCreateAttempts = 4
 )
 
 // NewBlob returns a store keeping records in the named container of client.
@@ -76,10 +74,10 @@ func (b *Blob) EnsureContainer(ctx context.Context) error {
 	return nil
 }
 
-// Create stores value under key unless a live record is there. The first write is
-// create-if-absent (If-None-Match: *). If an expired record is in the way it is replaced only
-// with If-Match on the ETag just read, so of several instances reusing one expired key exactly
-// one succeeds.
+// Create stores value under key unless a blob of that name exists, live or expired: one
+// conditional create (If-None-Match: *). Only when the service answers that the blob exists is
+// it inspected, to tell this call's own earlier attempt (the SDK retries a request whose
+// response was lost) from anyone else's record.
 func (b *Blob) Create(ctx context.Context, key string, value []byte, ttl time.Duration) error {
 	if err := checkKey(key); err != nil {
 		return err
@@ -87,41 +85,27 @@ func (b *Blob) Create(ctx context.Context, key string, value []byte, ttl time.Du
 	if len(value) > maxValueBytes {
 		return fmt.Errorf("blob store: record %q is %d bytes, over the %d limit", key, len(value), maxValueBytes)
 	}
-	// writer tells this call's own blob apart from anyone else's: the SDK retries a request
-	// whose response was lost, and the retry of a create that did land meets a conflict.
 	writer := rand.Text()
 	meta := recordMetadata(b.now().Add(ttl), writer)
 	bb := b.container.NewBlockBlobClient(key)
 
-	for range maxCreateAttempts {
-		err := b.upload(ctx, bb, value, meta, &blob.ModifiedAccessConditions{IfNoneMatch: to.Ptr(azcore.ETagAny)})
-		if err == nil {
-			return nil
-		}
-		if !isConflict(err) {
-			return fmt.Errorf("blob store: create %q: %w", key, err)
-		}
-		cur, err := b.inspect(ctx, bb)
-		switch {
-		case hasStatus(err, 404):
-			continue // removed in the meantime: create again
-		case err != nil:
-			return fmt.Errorf("blob store: create %q: %w", key, err)
-		case cur.writer == writer:
-			return nil
-		case b.now().Before(cur.expires):
-			return ErrExists
-		}
-		err = b.upload(ctx, bb, value, meta, &blob.ModifiedAccessConditions{IfMatch: cur.etag})
-		if err == nil {
-			return nil
-		}
-		if !isConflict(err) && !hasStatus(err, 404) {
-			return fmt.Errorf("blob store: replace expired %q: %w", key, err)
-		}
-		// Someone changed the blob since it was read: look again.
+	err := b.upload(ctx, bb, value, meta, &blob.ModifiedAccessConditions{IfNoneMatch: to.Ptr(azcore.ETagAny)})
+	if err == nil {
+		return nil
 	}
-	return fmt.Errorf("blob store: create %q: still contended after %d attempts", key, maxCreateAttempts)
+	if !isConflict(err) {
+		return fmt.Errorf("blob store: create %q: %w", key, err)
+	}
+	owner, err := b.writerOf(ctx, bb)
+	switch {
+	case hasStatus(err, 404):
+		return ErrExists // it existed a moment ago and has since been deleted: still used
+	case err != nil:
+		return fmt.Errorf("blob store: create %q: %w", key, err)
+	case owner == writer:
+		return nil
+	}
+	return ErrExists
 }
 
 // Get returns the live record under key. Only a missing blob or an expired record is
@@ -167,28 +151,17 @@ func (b *Blob) upload(ctx context.Context, bb *blockblob.Client, value []byte, m
 	return err
 }
 
-// current is what Create needs to know about a blob already in place.
-type current struct {
-	etag    *azcore.ETag
-	expires time.Time
-	writer  string
-}
-
-func (b *Blob) inspect(ctx context.Context, bb *blockblob.Client) (current, error) {
+// writerOf reads the writer recorded on an existing blob. A blob without the store's
+// metadata is an error: it was not written by this store.
+func (b *Blob) writerOf(ctx context.Context, bb *blockblob.Client) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, b.timeout)
 	defer cancel()
 	props, err := bb.GetProperties(ctx, nil)
 	if err != nil {
-		return current{}, err
+		return "", err
 	}
-	if props.ETag == nil {
-		return current{}, errors.New("existing blob has no ETag")
-	}
-	expires, writer, err := parseMetadata(props.Metadata)
-	if err != nil {
-		return current{}, err
-	}
-	return current{etag: props.ETag, expires: expires, writer: writer}, nil
+	_, writer, err := parseMetadata(props.Metadata)
+	return writer, err
 }
 
 // isConflict reports the answers to a conditional write whose condition did not hold.

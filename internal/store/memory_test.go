@@ -3,80 +3,67 @@ package store
 import (
 	"context"
 	"errors"
-	"sync"
-	"sync/atomic"
+	"fmt"
+	"runtime"
 	"testing"
 	"time"
 )
 
-func TestMemoryCreateGetExpire(t *testing.T) {
+func TestMemoryEvictsAfterRetention(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
-	m := NewMemory(func() time.Time { return now })
+	m := NewMemoryRetaining(func() time.Time { return now }, time.Minute)
 	ctx := context.Background()
-
-	if err := m.Create(ctx, "k", []byte("v1"), time.Minute); err != nil {
+	if err := m.Create(ctx, "short", nil, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Create(ctx, "long", nil, time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	steps := []struct {
-		name    string
 		advance time.Duration
-		op      func() error
+		key     string
 		want    error
+		wantLen int
 	}{
-		{"second create refused", 0, func() error { return m.Create(ctx, "k", []byte("v2"), time.Minute) }, ErrExists},
-		{"get live", 0, func() error { return expectValue(m, "k", "v1") }, nil},
-		{"get missing", 0, func() error { _, err := m.Get(ctx, "nope"); return err }, ErrNotFound},
-		{"get after expiry", time.Minute, func() error { _, err := m.Get(ctx, "k"); return err }, ErrNotFound},
-		{"create after expiry", 0, func() error { return m.Create(ctx, "k", []byte("v3"), time.Minute) }, nil},
-		{"new value visible", 0, func() error { return expectValue(m, "k", "v3") }, nil},
+		// Expired but retained: the key stays taken.
+		{time.Second, "short", ErrExists, 2},
+		// Past the retention: the next write drops it, and only it.
+		{time.Minute, "other", nil, 2},
+		{0, "short", nil, 3},
+		{0, "long", ErrExists, 3},
 	}
-	for _, s := range steps {
+	for i, s := range steps {
 		now = now.Add(s.advance)
-		if err := s.op(); !errors.Is(err, s.want) {
-			t.Fatalf("%s: err = %v, want %v", s.name, err, s.want)
+		if err := m.Create(ctx, s.key, nil, time.Second); !errors.Is(err, s.want) {
+			t.Fatalf("step %d: create %s: err = %v, want %v", i, s.key, err, s.want)
+		}
+		if m.Len() != s.wantLen {
+			t.Fatalf("step %d: %d records held, want %d", i, m.Len(), s.wantLen)
 		}
 	}
 }
 
-func expectValue(m *Memory, key, want string) error {
-	got, err := m.Get(context.Background(), key)
-	if err != nil {
-		return err
+// TestMemoryStaysFlat is the eviction at load: a steady stream of records with a short TTL
+// leaves at most one TTL-plus-retention's worth in memory, however long it runs.
+func TestMemoryStaysFlat(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	m := NewMemoryRetaining(func() time.Time { return now }, time.Second)
+	ctx := context.Background()
+	const perSecond, ttl = 500, 2 * time.Second
+	peak := 0
+	for i := range 60 * perSecond {
+		now = now.Add(time.Second / perSecond)
+		if err := m.Create(ctx, fmt.Sprintf("code/%d", i), make([]byte, 64), ttl); err != nil {
+			t.Fatal(err)
+		}
+		peak = max(peak, m.Len())
 	}
-	if string(got) != want {
-		return errors.New("got " + string(got) + ", want " + want)
+	// TTL + retention = 3 s of records, plus the one just written.
+	if limit := 3*perSecond + 1; peak > limit {
+		t.Fatalf("peak %d records held, want at most %d", peak, limit)
 	}
-	return nil
-}
-
-func TestMemoryCreateIsAtomic(t *testing.T) {
-	m := NewMemory(nil)
-	var wins atomic.Int32
-	var wg sync.WaitGroup
-	for range 50 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if m.Create(context.Background(), "code", nil, time.Minute) == nil {
-				wins.Add(1)
-			}
-		}()
+	if c := cap(m.queue); c > 4*peak {
+		t.Fatalf("eviction queue capacity %d for at most %d records", c, peak)
 	}
-	wg.Wait()
-	if wins.Load() != 1 {
-		t.Fatalf("%d creates succeeded, want exactly 1", wins.Load())
-	}
-}
-
-func TestMemorySweepDropsExpired(t *testing.T) {
-	now := time.Unix(0, 0)
-	m := NewMemory(func() time.Time { return now })
-	for i := range sweepEvery - 1 {
-		_ = m.Create(context.Background(), string(rune('a'+i%26))+time.Duration(i).String(), nil, time.Second)
-	}
-	now = now.Add(time.Hour)
-	_ = m.Create(context.Background(), "last", nil, time.Second)
-	if len(m.records) != 1 {
-		t.Fatalf("after sweep %d records remain, want 1", len(m.records))
-	}
+	runtime.KeepAlive(m)
 }
