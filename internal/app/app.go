@@ -130,7 +130,7 @@ func New(ctx context.Context, p Parts) (*Bridge, error) {
 		return nil, err
 	}
 	opts := provider.Options{
-		Config: cfg, Secrets: src, Keys: keySource, IDme: idmeClient,
+		Config: cfg, Secrets: src, Keys: keySource, Upstream: idmeClient,
 		Store: st, Claims: translator, Logger: log, Now: p.Now,
 	}
 	if verifications != nil { // not a typed nil in the interface
@@ -149,7 +149,7 @@ func New(ctx context.Context, p Parts) (*Bridge, error) {
 func secretNames(cfg *config.Config) []string {
 	names := []string{cfg.IDme.ClientSecret, cfg.StateKeySecret, cfg.SigningKeysSecret}
 	for _, c := range cfg.Clients {
-		names = append(names, c.SecretName)
+		names = append(names, c.SecretNames()...)
 	}
 	return names
 }
