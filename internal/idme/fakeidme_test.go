@@ -205,5 +205,3 @@ func nonceOf(t *testing.T, data []byte) string {
 	}
 	return d.Nonce
 }
-
-

@@ -23,8 +23,8 @@ type Vault struct {
 	mu       sync.Mutex
 	values   map[string]string
 	disabled map[string]bool
-	down   bool
-	calls  int
+	down     bool
+	calls    int
 }
 
 // New returns a vault holding a copy of values.
