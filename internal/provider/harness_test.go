@@ -129,6 +129,21 @@ type env struct {
 	keys    *keys.Set
 	cfg     *config.Config
 	clock   atomic.Int64 // unix seconds
+
+	keySource *flakyKeys
+}
+
+// flakyKeys is the signing key source, which a test can take down.
+type flakyKeys struct {
+	set  *keys.Set
+	down atomic.Bool
+}
+
+func (k *flakyKeys) Current(context.Context) (*keys.Set, error) {
+	if k.down.Load() {
+		return nil, errors.New("signing keys unavailable")
+	}
+	return k.set, nil
 }
 
 func newEnv(t *testing.T, change ...func(*config.Config)) *env {
@@ -167,7 +182,8 @@ func newEnv(t *testing.T, change ...func(*config.Config)) *env {
 	e.clock.Store(time.Now().Unix())
 	now := func() time.Time { return time.Unix(e.clock.Load(), 0) }
 	e.st = &countingStore{Store: store.NewMemory(now)}
-	p, err := New(Options{Config: cfg, Secrets: e.secrets, Keys: keys.Fixed{Set: set}, Upstream: e.up, Store: e.st, Claims: tr, Now: now})
+	e.keySource = &flakyKeys{set: set}
+	p, err := New(Options{Config: cfg, Secrets: e.secrets, Keys: e.keySource, Upstream: e.up, Store: e.st, Claims: tr, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

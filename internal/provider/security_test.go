@@ -2,6 +2,7 @@ package provider
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -470,6 +471,64 @@ func TestBurnLast(t *testing.T) {
 	}
 	if w := e.userinfo(a.body["access_token"].(string)); w.Code != 200 {
 		t.Fatalf("the retry's grant was revoked: %d", w.Code)
+	}
+}
+
+// TestNothingBurnedBeforeTokensExist checks a code is not used up when the tokens cannot be
+// signed: the retry once the keys are back succeeds, and is no replay.
+func TestNothingBurnedBeforeTokensExist(t *testing.T) {
+	e := newEnv(t)
+	code := e.code(authzParams(rpID, rpRedirect))
+	e.keySource.down.Store(true)
+	if a := e.token(redeemForm(code, rpID, rpSecret, rpRedirect), "", ""); a.status != http.StatusServiceUnavailable {
+		t.Fatalf("keys down: %d %v", a.status, a.body)
+	}
+	e.keySource.down.Store(false)
+	a := e.token(redeemForm(code, rpID, rpSecret, rpRedirect), "", "")
+	if a.status != 200 {
+		t.Fatalf("retry once the keys are back: %d %v", a.status, a.body)
+	}
+	if w := e.userinfo(a.body["access_token"].(string)); w.Code != 200 {
+		t.Fatalf("the retry's grant was revoked: %d", w.Code)
+	}
+}
+
+// TestRevocationOutlivesTokens checks a replay-revocation lasts as long as the access token
+// it revokes: redeemed at the last moment of the code's life, replayed, and checked just
+// before the access token expires.
+func TestRevocationOutlivesTokens(t *testing.T) {
+	e := newEnv(t)
+	code := e.code(authzParams(rpID, rpRedirect))
+	e.advance(e.cfg.CodeTTL - 2*time.Second)
+	first := e.token(redeemForm(code, rpID, rpSecret, rpRedirect), "", "")
+	if first.status != 200 {
+		t.Fatal(first.body)
+	}
+	e.token(redeemForm(code, rpID, rpSecret, rpRedirect), "", "")
+	e.advance(e.cfg.TokenTTL - 2*time.Second)
+	if w := e.userinfo(first.body["access_token"].(string)); w.Code != http.StatusUnauthorized {
+		t.Fatalf("revoked access token accepted late in its life: %d", w.Code)
+	}
+}
+
+// TestOAuthErrorCharset checks error and error_description keep to RFC 6749's characters and
+// a bounded length wherever they are written.
+const badDescriptionChars = "\"\\\n\xff"
+
+func TestOAuthErrorCharset(t *testing.T) {
+	e := &oauthError{Code: `Invalid Request\`, Description: "a \"quoted\" \\ line\nbreak \xff" + strings.Repeat("x", 500), Challenge: "Bearer", Status: 401}
+	f := e.fields()
+	if f["error"] != "server_error" {
+		t.Errorf("error %q", f["error"])
+	}
+	d := f["error_description"]
+	if len(d) > maxDescription || strings.ContainsAny(d, badDescriptionChars) {
+		t.Errorf("error_description %q", d)
+	}
+	w := httptest.NewRecorder()
+	e.writeJSON(w)
+	if h := w.Header().Get("WWW-Authenticate"); strings.Count(h, `"`) != 6 {
+		t.Errorf("challenge %q", h)
 	}
 }
 
