@@ -146,8 +146,14 @@ func TestSecurity(t *testing.T) {
 				if v != "" {
 					f.Set("code_verifier", v)
 				}
-				if a := e.token(f, "", ""); a.status == 200 {
+				a := e.token(f, "", "")
+				if a.status == 200 {
 					t.Errorf("verifier %s accepted", name)
+				}
+				if strings.HasPrefix(name, "too short") || strings.HasPrefix(name, "bad") {
+					if a.errCode() != "invalid_request" {
+						t.Errorf("malformed verifier (%s): %s, want invalid_request", name, a.errCode())
+					}
 				}
 			}
 			f := redeemForm(code, rpID, rpSecret, rpRedirect)
@@ -377,6 +383,15 @@ func TestSecurity(t *testing.T) {
 			for _, c := range w.Result().Cookies() {
 				if c.Name == logoutConfirmCookie {
 					cookie = c
+				}
+			}
+			// Another prompt's cookie (the victim's browser) does not go with this token.
+			other := e.do("GET", issuer+PathLogout, nil)
+			for _, c := range other.Result().Cookies() {
+				if c.Name == logoutConfirmCookie {
+					if w := e.do("POST", issuer+PathLogout, confirm, c); w.Header().Get("Location") != "" {
+						t.Errorf("confirmation accepted with another prompt's cookie")
+					}
 				}
 			}
 			if w := e.do("POST", issuer+PathLogout, confirm, cookie); !strings.HasPrefix(w.Header().Get("Location"), "https://idme.test/oauth/logout") {
