@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bufio"
 	"io"
 	"net"
 	"net/http"
@@ -88,6 +89,8 @@ type cutProxy struct {
 	down   atomic.Bool
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
+	// requests counts the HTTP requests that went through to storage.
+	requests atomic.Int64
 }
 
 func newCutProxy(t testing.TB, target string) *cutProxy {
@@ -144,7 +147,22 @@ func (p *cutProxy) serve() {
 		}
 		p.track(in)
 		p.track(out)
-		go func() { _, _ = io.Copy(out, in); out.Close() }()
+		go func() { p.forwardRequests(in, out); out.Close() }()
 		go func() { _, _ = io.Copy(in, out); in.Close() }()
+	}
+}
+
+// forwardRequests copies HTTP requests from in to out one at a time, counting them.
+func (p *cutProxy) forwardRequests(in io.Reader, out io.Writer) {
+	br := bufio.NewReader(in)
+	for {
+		req, err := http.ReadRequest(br)
+		if err != nil {
+			return
+		}
+		p.requests.Add(1)
+		if err := req.Write(out); err != nil {
+			return
+		}
 	}
 }
