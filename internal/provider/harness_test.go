@@ -120,7 +120,7 @@ func (s *countingStore) trips() int { return int(s.creates.Load() + s.gets.Load(
 
 // env is one provider with a fake upstream, in memory.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	p       *Provider
 	h       http.Handler
 	up      *fakeUpstream
@@ -146,7 +146,7 @@ func (k *flakyKeys) Current(context.Context) (*keys.Set, error) {
 	return k.set, nil
 }
 
-func newEnv(t *testing.T, change ...func(*config.Config)) *env {
+func newEnv(t testing.TB, change ...func(*config.Config)) *env {
 	t.Helper()
 	set, err := keys.Generate()
 	if err != nil {
