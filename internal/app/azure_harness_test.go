@@ -38,6 +38,7 @@ func (w *world) startAzureInstances(setup worldSetup, secretValues map[string]st
 			Credential:        vaulttest.Credential(),
 			KeyVaultTransport: w.vault.Transport(),
 			Now:               w.clock.Now,
+			Logger:            setup.logger,
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -91,6 +92,16 @@ type cutProxy struct {
 	conns  map[net.Conn]struct{}
 	// requests counts the HTTP requests that went through to storage.
 	requests atomic.Int64
+	// hang holds new connections open without answering: storage that accepts and stalls.
+	hang atomic.Bool
+}
+
+// setHang makes storage stall (true) or answer again (false).
+func (p *cutProxy) setHang(hang bool) {
+	p.hang.Store(hang)
+	if hang {
+		p.closeAll()
+	}
 }
 
 func newCutProxy(t testing.TB, target string) *cutProxy {
@@ -110,7 +121,7 @@ func (p *cutProxy) addr() string { return p.ln.Addr().String() }
 // setDown cuts (true) or restores (false) the connection to storage.
 func (p *cutProxy) setDown(down bool) {
 	p.down.Store(down)
-	if down {
+	if down || p.hang.Swap(false) {
 		p.closeAll()
 	}
 }
@@ -138,6 +149,10 @@ func (p *cutProxy) serve() {
 		}
 		if p.down.Load() {
 			in.Close()
+			continue
+		}
+		if p.hang.Load() {
+			p.track(in) // closed by closeAll, at cleanup or when the hang ends
 			continue
 		}
 		out, err := net.DialTimeout("tcp", p.target, 2*time.Second)

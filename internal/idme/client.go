@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -42,6 +43,8 @@ type Client struct {
 
 	mu       sync.Mutex
 	verifier *oidc.IDTokenVerifier // set on first successful discovery
+
+	jwksFailure atomic.Int64 // unix nanoseconds of the last failed JWKS fetch
 }
 
 // New returns a Client. Discovery of ID.me's OIDC metadata happens on first use, so the

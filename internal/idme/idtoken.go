@@ -3,6 +3,7 @@ package idme
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
 	"time"
 
@@ -26,8 +27,14 @@ func (c *Client) VerifyIDToken(ctx context.Context, raw, nonce string) (*Verifie
 	}
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
+	started := time.Now()
 	tok, err := v.Verify(oidc.ClientContext(ctx, c.http), raw)
 	if err != nil {
+		// go-oidc does not wrap a failure to fetch the keys; the key set's transport records
+		// it, so an unreachable JWKS is an outage (try again), not a forged token.
+		if c.jwksFailedSince(started) || ctx.Err() != nil {
+			return nil, fmt.Errorf("ID.me JWKS: %w: %w", ErrUnavailable, err)
+		}
 		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
 	if tok.Nonce != nonce {
@@ -80,7 +87,8 @@ func (c *Client) idTokenVerifier(ctx context.Context) (*oidc.IDTokenVerifier, er
 	if err := p.Claims(&meta); err != nil {
 		return nil, fmt.Errorf("ID.me OIDC discovery: %w: %w", ErrUnavailable, err)
 	}
-	keySet := oidc.NewRemoteKeySet(oidc.ClientContext(context.Background(), c.http), meta.JWKSURL)
+	jwksClient := &http.Client{Timeout: c.opts.Timeout, Transport: jwksWatch{next: c.http.Transport, c: c}, CheckRedirect: c.http.CheckRedirect}
+	keySet := oidc.NewRemoteKeySet(oidc.ClientContext(context.Background(), jwksClient), meta.JWKSURL)
 	// ID.me advertises RS256 and ES256; naming both here (rather than trusting discovery)
 	// keeps "none" and HMAC out whatever the metadata says.
 	v = oidc.NewVerifier(c.opts.Environment.Issuer, keySet, &oidc.Config{
@@ -93,4 +101,22 @@ func (c *Client) idTokenVerifier(ctx context.Context) (*oidc.IDTokenVerifier, er
 		c.verifier = v
 	}
 	return c.verifier, nil
+}
+
+// jwksWatch records when fetching ID.me's JWKS last failed.
+type jwksWatch struct {
+	next http.RoundTripper
+	c    *Client
+}
+
+func (t jwksWatch) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(r)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.c.jwksFailure.Store(time.Now().UnixNano())
+	}
+	return resp, err
+}
+
+func (c *Client) jwksFailedSince(t time.Time) bool {
+	return c.jwksFailure.Load() >= t.UnixNano()
 }
