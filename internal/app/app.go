@@ -87,8 +87,10 @@ func New(ctx context.Context, p Parts) (*Bridge, error) {
 	cfg, log := p.Config, p.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
-		p.Logger = log
 	}
+	// No URL path or query (blob names, SAS signatures) reaches the log from any part.
+	log = slog.New(redacting(log.Handler()))
+	p.Logger = log
 	if p.Lookup == nil {
 		p.Lookup = func(string) (string, bool) { return "", false }
 	}
