@@ -138,7 +138,7 @@ func secureHeaders(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Frame-Options", "DENY")
 		if len(r.URL.RawQuery) > maxQueryBytes {
-			writePage(w, http.StatusRequestURITooLong, pageData{Title: "Request too large", Message: "The request's parameters are too long."})
+			errorPage(w, http.StatusRequestURITooLong, "invalid_request", "The request's parameters are too long.")
 			return
 		}
 		if r.Body != nil {
