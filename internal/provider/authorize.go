@@ -122,7 +122,7 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 
 // freshness reads prompt and max_age (OIDC Core 3.1.2.1). prompt=none cannot be met (ID.me
 // always involves the user); login and max_age are passed to ID.me and checked against the
-// auth_time it reports; consent and select_account need nothing of the bridge.
+// auth_time it reports.
 func freshness(prompt, maxAge string) (string, *int, string) {
 	values := strings.Fields(prompt)
 	out := ""
@@ -135,9 +135,9 @@ func freshness(prompt, maxAge string) (string, *int, string) {
 			return "", nil, "login_required"
 		case "login":
 			out = "login"
-		case "consent", "select_account":
 		default:
-			return "", nil, "prompt value is not supported"
+			// consent, select_account and extension values (create) need nothing of the
+			// bridge: ID.me shows its own consent and account pages.
 		}
 	}
 	if maxAge == "" {
