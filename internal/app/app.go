@@ -97,8 +97,10 @@ func New(ctx context.Context, p Parts) (*Bridge, error) {
 	cfg, log := p.Config, p.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
-		p.Logger = log
 	}
+	// No URL path or query (blob names, SAS signatures) reaches the log from any part.
+	log = slog.New(redacting(log.Handler()))
+	p.Logger = log
 	if p.Lookup == nil {
 		p.Lookup = func(string) (string, bool) { return "", false }
 	}
@@ -143,7 +145,7 @@ func New(ctx context.Context, p Parts) (*Bridge, error) {
 		return nil, err
 	}
 	opts := provider.Options{
-		Config: cfg, Secrets: src, Keys: keySource, IDme: idmeClient,
+		Config: cfg, Secrets: src, Keys: keySource, Upstream: idmeClient,
 		Store: st, Claims: translator, Logger: log, Now: p.Now,
 	}
 	if verifications != nil { // not a typed nil in the interface

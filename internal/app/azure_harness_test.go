@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bufio"
 	"io"
 	"net"
 	"net/http"
@@ -36,6 +37,7 @@ func (w *world) startAzureInstances(setup worldSetup, secretValues map[string]st
 			Credential:        vaulttest.Credential(),
 			KeyVaultTransport: w.vault.Transport(),
 			Now:               w.clock.Now,
+			Logger:            setup.logger,
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -87,6 +89,18 @@ type cutProxy struct {
 	down   atomic.Bool
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
+	// requests counts the HTTP requests that went through to storage.
+	requests atomic.Int64
+	// hang holds new connections open without answering: storage that accepts and stalls.
+	hang atomic.Bool
+}
+
+// setHang makes storage stall (true) or answer again (false).
+func (p *cutProxy) setHang(hang bool) {
+	p.hang.Store(hang)
+	if hang {
+		p.closeAll()
+	}
 }
 
 func newCutProxy(t testing.TB, target string) *cutProxy {
@@ -106,7 +120,7 @@ func (p *cutProxy) addr() string { return p.ln.Addr().String() }
 // setDown cuts (true) or restores (false) the connection to storage.
 func (p *cutProxy) setDown(down bool) {
 	p.down.Store(down)
-	if down {
+	if down || p.hang.Swap(false) {
 		p.closeAll()
 	}
 }
@@ -136,6 +150,10 @@ func (p *cutProxy) serve() {
 			in.Close()
 			continue
 		}
+		if p.hang.Load() {
+			p.track(in) // closed by closeAll, at cleanup or when the hang ends
+			continue
+		}
 		out, err := net.DialTimeout("tcp", p.target, 2*time.Second)
 		if err != nil {
 			in.Close()
@@ -143,7 +161,22 @@ func (p *cutProxy) serve() {
 		}
 		p.track(in)
 		p.track(out)
-		go func() { _, _ = io.Copy(out, in); out.Close() }()
+		go func() { p.forwardRequests(in, out); out.Close() }()
 		go func() { _, _ = io.Copy(in, out); in.Close() }()
+	}
+}
+
+// forwardRequests copies HTTP requests from in to out one at a time, counting them.
+func (p *cutProxy) forwardRequests(in io.Reader, out io.Writer) {
+	br := bufio.NewReader(in)
+	for {
+		req, err := http.ReadRequest(br)
+		if err != nil {
+			return
+		}
+		p.requests.Add(1)
+		if err := req.Write(out); err != nil {
+			return
+		}
 	}
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/json"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
@@ -115,6 +116,19 @@ func TestLogout(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			resp := w.get(w.issuer + "/logout?" + tt.params.Encode())
+			if tt.params.Get("id_token_hint") == "" && !tt.wantPage {
+				// RP-Initiated Logout 1.0 section 2: without a hint the user confirms first.
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				m := hiddenInput.FindStringSubmatch(string(body))
+				if resp.StatusCode != 200 || m == nil || m[1] != "confirm" {
+					t.Fatalf("status %d, want a confirmation page: %s", resp.StatusCode, body)
+				}
+				resp, err = w.browser.PostForm(w.issuer+"/logout", url.Values{"confirm": {html.UnescapeString(m[2])}})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
 			resp.Body.Close()
 			if tt.wantPage {
 				if resp.StatusCode != 400 || resp.Header.Get("Location") != "" {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -52,11 +53,16 @@ type world struct {
 	// route picks the instance that serves the next request (-1: round robin).
 	route    atomic.Int32
 	requests atomic.Int64
+	// simFaults, when set, answers requests to the simulator first (true: handled).
+	simFaults *atomic.Pointer[simFault]
 	// Set on Azure worlds.
 	vault     *vaulttest.Vault
 	blobs     *cutProxy
 	instances []*Bridge
 }
+
+// simFault may answer a request to the simulator itself, to inject a fault.
+type simFault func(http.ResponseWriter, *http.Request) bool
 
 // testClock is the bridge's clock, which a test can move forward.
 type testClock struct {
@@ -85,6 +91,8 @@ type worldSetup struct {
 	instances int
 	// parts adjusts the Parts of a bridge that is not on Azure.
 	parts func(*Parts)
+	// logger, when set, receives the bridge's log.
+	logger *slog.Logger
 }
 
 type worldOption func(*worldSetup)
@@ -107,9 +115,13 @@ func newWorld(t testing.TB, opts ...worldOption) *world {
 		t.Fatal(err)
 	}
 	tokenCalls := &atomic.Int32{}
+	faults := &atomic.Pointer[simFault]{}
 	sim.Config.Handler = http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/oauth/token" {
 			tokenCalls.Add(1)
+		}
+		if f := faults.Load(); f != nil && (*f)(rw, r) {
+			return
 		}
 		simulator.ServeHTTP(rw, r)
 	})
@@ -131,13 +143,13 @@ func newWorld(t testing.TB, opts ...worldOption) *world {
 	secretValues := map[string]string{"rp-secret": rpClientSecret, "other-secret": "other-secret-value", "idme-client-secret": idmeSecret,
 		"bridge-state-key": "q1KMkq9E8XbB3fJ2+eUQ5cTnxv5QnqX0lJf1ZyWkzX8=", "bridge-signing-keys": testKeySet(t)}
 	clock := &testClock{}
-	w := &world{t: t, bridge: bridge, sim: sim, issuer: issuer, clock: clock, idmeTokenCalls: tokenCalls}
+	w := &world{t: t, bridge: bridge, sim: sim, issuer: issuer, clock: clock, idmeTokenCalls: tokenCalls, simFaults: faults}
 	var handlers []http.Handler
 	if setup.azure {
 		handlers = w.startAzureInstances(setup, secretValues)
 	} else {
 		cfg := loadConfig(t, setup.env)
-		parts := Parts{Config: cfg, Secrets: secrets.Map(secretValues), Now: clock.Now}
+		parts := Parts{Config: cfg, Secrets: secrets.Map(secretValues), Now: clock.Now, Logger: setup.logger}
 		if setup.parts != nil {
 			setup.parts(&parts)
 		}

@@ -64,7 +64,7 @@ func TestTokenRejects(t *testing.T) {
 		{"missing code", with(func(v url.Values) { v.Del("code") }), [2]string{}, 400, "invalid_request", false},
 		{"duplicated code", with(func(v url.Values) { v.Add("code", code) }), [2]string{}, 400, "invalid_request", false},
 		{"unknown code", with(func(v url.Values) { v.Set("code", "not-a-code") }), [2]string{}, 400, "invalid_grant", false},
-		{"oversized code", with(func(v url.Values) { v.Set("code", strings.Repeat("c", 5000)) }), [2]string{}, 400, "invalid_request", false},
+		{"oversized code", with(func(v url.Values) { v.Set("code", strings.Repeat("c", 20000)) }), [2]string{}, 400, "invalid_request", false},
 		{"redirect mismatch", with(func(v url.Values) { v.Set("redirect_uri", rpRedirectURI+"x") }), [2]string{}, 400, "invalid_grant", false},
 		{"missing redirect", with(func(v url.Values) { v.Del("redirect_uri") }), [2]string{}, 400, "invalid_grant", false},
 		{"code of another client", with(func(v url.Values) { v.Set("client_id", "other-client"); v.Set("client_secret", "other-secret-value") }), [2]string{}, 400, "invalid_grant", false},

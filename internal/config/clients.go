@@ -12,8 +12,11 @@ import (
 type Client struct {
 	ID string `json:"client_id"`
 	// SecretName names the client's secret in the secrets source.
-	SecretName   string   `json:"secret_name"`
-	RedirectURIs []string `json:"redirect_uris"`
+	SecretName string `json:"secret_name"`
+	// PreviousSecretName, during a secret rotation, names the secret being replaced: token
+	// requests may present either until it is removed.
+	PreviousSecretName string   `json:"previous_secret_name,omitempty"`
+	RedirectURIs       []string `json:"redirect_uris"`
 	// PostLogoutRedirectURIs are where /logout may send the browser afterwards.
 	PostLogoutRedirectURIs []string `json:"post_logout_redirect_uris,omitempty"`
 	// IDmeScopes are the ID.me policies this client may ask for (e.g. "military", "student").
@@ -23,6 +26,13 @@ type Client struct {
 	// DefaultResponseMode applies when a request names none: "query" (the OAuth default) or
 	// "form_post".
 	DefaultResponseMode string `json:"default_response_mode,omitempty"`
+	// Claims, when set, is the allow-list of claims this client receives (sub always); others
+	// are dropped (data minimisation).
+	Claims []string `json:"claims,omitempty"`
+	// StandardScopes, when true, releases the standard claims only for the scopes asked
+	// (profile, email, phone, address: OIDC Core 5.4). B2C clients leave it off and receive
+	// every translated claim, as B2C asks for openid alone.
+	StandardScopes bool `json:"standard_scopes,omitempty"`
 }
 
 // ParseClients reads the BRIDGE_CLIENTS JSON array and checks every entry.
@@ -81,4 +91,13 @@ func ParseClients(raw string) ([]Client, error) {
 		return nil, errors.Join(problems...)
 	}
 	return clients, nil
+}
+
+// SecretNames are the client's secrets a token request may present: the current one, then the
+// previous one while a rotation is under way.
+func (c Client) SecretNames() []string {
+	if c.PreviousSecretName == "" || c.PreviousSecretName == c.SecretName {
+		return []string{c.SecretName}
+	}
+	return []string{c.SecretName, c.PreviousSecretName}
 }

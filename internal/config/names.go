@@ -111,7 +111,9 @@ func (c *Config) SecretNames() []string {
 	add(c.StateKeySecret)
 	add(c.SigningKeysSecret)
 	for _, cl := range c.Clients {
-		add(cl.SecretName)
+		for _, n := range cl.SecretNames() {
+			add(n)
+		}
 	}
 	return names
 }

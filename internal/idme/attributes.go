@@ -46,7 +46,7 @@ func (c *Client) Attributes(ctx context.Context, accessToken string) (*Attribute
 	}
 	req.Header.Set("Authorization", "Bearer "+accessToken)
 	req.Header.Set("Accept", "application/json")
-	resp, err := c.http.Do(req)
+	resp, err := c.once.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("attributes: %w: %w", ErrUnavailable, err)
 	}

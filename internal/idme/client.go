@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -27,16 +29,22 @@ type Options struct {
 	// Timeout bounds every call to ID.me.
 	Timeout time.Duration
 	// HTTPClient may carry a custom transport (tests); its Timeout is overridden by Timeout.
+	// Without one, the bridge's tuned shared transport is used.
 	HTTPClient *http.Client
+	// Now is the clock (tests); default time.Now.
+	Now func() time.Time
 }
 
 // Client talks to one ID.me application. It is safe for concurrent use.
 type Client struct {
 	opts Options
-	http *http.Client
+	http *http.Client // discovery and JWKS: safe to resend
+	once *http.Client // code exchange and data call: never resent
 
 	mu       sync.Mutex
 	verifier *oidc.IDTokenVerifier // set on first successful discovery
+
+	jwksFailure atomic.Int64 // unix nanoseconds of the last failed JWKS fetch
 }
 
 // New returns a Client. Discovery of ID.me's OIDC metadata happens on first use, so the
@@ -48,13 +56,17 @@ func New(opts Options) (*Client, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 10 * time.Second
 	}
-	hc := &http.Client{Timeout: opts.Timeout}
-	if opts.HTTPClient != nil {
-		hc.Transport = opts.HTTPClient.Transport
+	var base http.RoundTripper = newTransport(opts.Timeout)
+	if opts.HTTPClient != nil && opts.HTTPClient.Transport != nil {
+		base = opts.HTTPClient.Transport
 	}
 	// Never follow redirects on API calls: a redirect from a token or data endpoint is an error.
-	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &Client{opts: opts, http: hc}, nil
+	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &Client{
+		opts: opts,
+		http: &http.Client{Timeout: opts.Timeout, Transport: base, CheckRedirect: noRedirect},
+		once: &http.Client{Timeout: opts.Timeout, Transport: singleUse{base}, CheckRedirect: noRedirect},
+	}, nil
 }
 
 // AuthorizeRequest is what the bridge asks of ID.me for one sign-in.
@@ -63,6 +75,10 @@ type AuthorizeRequest struct {
 	State         string
 	Nonce         string
 	CodeChallenge string // S256
+	// Prompt ("login") and MaxAge (seconds, nil for none) ask ID.me for a fresh authentication;
+	// the bridge checks ID.me's auth_time afterwards rather than trusting that it complied.
+	Prompt string
+	MaxAge *int
 }
 
 // communityScopes are ID.me policies that verify membership of a group, as opposed to identity
@@ -87,6 +103,12 @@ func (c *Client) AuthorizeURL(r AuthorizeRequest) string {
 		q.Set("code_challenge", r.CodeChallenge)
 		q.Set("code_challenge_method", "S256")
 	}
+	if r.Prompt != "" {
+		q.Set("prompt", r.Prompt)
+	}
+	if r.MaxAge != nil {
+		q.Set("max_age", strconv.Itoa(*r.MaxAge))
+	}
 	var community, other []string
 	for _, s := range r.Scopes {
 		if communityScopes[strings.TrimSuffix(s, "_canada")] {
@@ -110,6 +132,13 @@ func (c *Client) AuthorizeURL(r AuthorizeRequest) string {
 func (c *Client) LogoutURL(redirectURL string) string {
 	q := url.Values{"client_id": {c.opts.ClientID}, "redirect_uri": {redirectURL}}
 	return c.opts.Environment.BaseURL + "/oauth/logout?" + q.Encode()
+}
+
+func (c *Client) now() time.Time {
+	if c.opts.Now != nil {
+		return c.opts.Now()
+	}
+	return time.Now()
 }
 
 func (c *Client) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {

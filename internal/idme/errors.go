@@ -39,11 +39,12 @@ func ForRelyingParty(err error) (code, description string) {
 		case "invalid_scope":
 			return "invalid_scope", "ID.me refused the requested policy (scope): enable it for the ID.me application"
 		case "temporarily_unavailable", "server_error":
-			return "temporarily_unavailable", "ID.me is temporarily unavailable: " + e.Code
+			return "temporarily_unavailable", "ID.me is temporarily unavailable"
 		case "invalid_grant":
 			return "access_denied", "ID.me did not accept the authorization code (expired or already used); sign in again"
 		default:
-			return "server_error", "ID.me rejected the bridge's request (" + e.Code + "): check the ID.me client id, secret and redirect URI"
+			// ID.me's own code stays in the bridge's log: the relying party sees fixed text.
+			return "server_error", "ID.me rejected the bridge's request: check the ID.me client id, secret and redirect URI"
 		}
 	case errors.Is(err, ErrInvalidToken):
 		return "server_error", "ID.me's id_token failed verification"

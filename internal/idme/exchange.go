@@ -34,7 +34,7 @@ func (c *Client) Exchange(ctx context.Context, code, verifier string, scopes []s
 	}
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
-	ctx = context.WithValue(ctx, oauth2.HTTPClient, c.http)
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, c.once)
 	opts := []oauth2.AuthCodeOption{oauth2.SetAuthURLParam("scope", strings.Join(scopes, " "))}
 	if verifier != "" {
 		opts = append(opts, oauth2.VerifierOption(verifier))

@@ -3,27 +3,63 @@ package idme
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"slices"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 )
 
-// VerifyIDToken checks ID.me's id_token (signature from ID.me's JWKS, issuer, audience, expiry)
-// and its nonce, and returns its subject.
-func (c *Client) VerifyIDToken(ctx context.Context, raw, nonce string) (string, error) {
+// VerifiedIDToken is what the bridge takes from ID.me's id_token once it is verified.
+type VerifiedIDToken struct {
+	Subject string
+	// AuthTime is when the user authenticated at ID.me; zero when the token does not say.
+	AuthTime time.Time
+}
+
+// VerifyIDToken checks ID.me's id_token with go-oidc (signature from ID.me's JWKS, RS256 or
+// ES256, issuer, audience, expiry), then its nonce and authorised party, and returns its
+// subject and auth_time.
+func (c *Client) VerifyIDToken(ctx context.Context, raw, nonce string) (*VerifiedIDToken, error) {
 	v, err := c.idTokenVerifier(ctx)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
+	started := time.Now()
 	tok, err := v.Verify(oidc.ClientContext(ctx, c.http), raw)
 	if err != nil {
-		return "", fmt.Errorf("%w: %w", ErrInvalidToken, err)
+		// go-oidc does not wrap a failure to fetch the keys; the key set's transport records
+		// it, so an unreachable JWKS is an outage (try again), not a forged token.
+		if c.jwksFailedSince(started) || ctx.Err() != nil {
+			return nil, fmt.Errorf("ID.me JWKS: %w: %w", ErrUnavailable, err)
+		}
+		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
 	if tok.Nonce != nonce {
-		return "", fmt.Errorf("%w: nonce does not match the sign-in", ErrInvalidToken)
+		return nil, fmt.Errorf("%w: nonce does not match the sign-in", ErrInvalidToken)
 	}
-	return tok.Subject, nil
+	var extra struct {
+		AZP      string  `json:"azp"`
+		AuthTime float64 `json:"auth_time"`
+	}
+	if err := tok.Claims(&extra); err != nil {
+		return nil, fmt.Errorf("%w: claims: %w", ErrInvalidToken, err)
+	}
+	// OIDC Core 3.1.3.7: a token for several audiences must name the bridge as the party it
+	// was issued to; any azp present must be the bridge.
+	if (len(tok.Audience) > 1 || extra.AZP != "") && extra.AZP != c.opts.ClientID {
+		return nil, fmt.Errorf("%w: azp is not the bridge's client id", ErrInvalidToken)
+	}
+	if !slices.Contains(tok.Audience, c.opts.ClientID) { // go-oidc checks this; kept explicit
+		return nil, fmt.Errorf("%w: audience", ErrInvalidToken)
+	}
+	out := &VerifiedIDToken{Subject: tok.Subject}
+	if extra.AuthTime > 0 {
+		out.AuthTime = time.Unix(int64(extra.AuthTime), 0)
+	}
+	return out, nil
 }
 
 // idTokenVerifier discovers ID.me's OIDC metadata at {issuer}/.well-known/openid-configuration
@@ -46,13 +82,15 @@ func (c *Client) idTokenVerifier(ctx context.Context) (*oidc.IDTokenVerifier, er
 	// The provider's key set fetches JWKS with the context it was built with; rebuild it on a
 	// context that outlives this call, keeping the client (and its timeout).
 	var meta struct {
-		JWKSURL string   `json:"jwks_uri"`
-		Algs    []string `json:"id_token_signing_alg_values_supported"`
+		JWKSURL string `json:"jwks_uri"`
 	}
 	if err := p.Claims(&meta); err != nil {
 		return nil, fmt.Errorf("ID.me OIDC discovery: %w: %w", ErrUnavailable, err)
 	}
-	keySet := oidc.NewRemoteKeySet(oidc.ClientContext(context.Background(), c.http), meta.JWKSURL)
+	jwksClient := &http.Client{Timeout: c.opts.Timeout, Transport: jwksWatch{next: c.http.Transport, c: c}, CheckRedirect: c.http.CheckRedirect}
+	keySet := oidc.NewRemoteKeySet(oidc.ClientContext(context.Background(), jwksClient), meta.JWKSURL)
+	// ID.me advertises RS256 and ES256; naming both here (rather than trusting discovery)
+	// keeps "none" and HMAC out whatever the metadata says.
 	v = oidc.NewVerifier(c.opts.Environment.Issuer, keySet, &oidc.Config{
 		ClientID:             c.opts.ClientID,
 		SupportedSigningAlgs: []string{oidc.RS256, oidc.ES256},
@@ -63,4 +101,22 @@ func (c *Client) idTokenVerifier(ctx context.Context) (*oidc.IDTokenVerifier, er
 		c.verifier = v
 	}
 	return c.verifier, nil
+}
+
+// jwksWatch records when fetching ID.me's JWKS last failed.
+type jwksWatch struct {
+	next http.RoundTripper
+	c    *Client
+}
+
+func (t jwksWatch) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(r)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.c.jwksFailure.Store(time.Now().UnixNano())
+	}
+	return resp, err
+}
+
+func (c *Client) jwksFailedSince(t time.Time) bool {
+	return c.jwksFailure.Load() >= t.UnixNano()
 }

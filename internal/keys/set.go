@@ -233,6 +233,9 @@ func (s *Set) SignPayload(payload []byte, now time.Time, validity time.Duration)
 	if err != nil {
 		return nil, err
 	}
+	if err := hdr.Set(jws.TypeKey, "JWT"); err != nil {
+		return nil, fmt.Errorf("sign token: %w", err)
+	}
 	signed, err := jws.Sign(payload, jws.WithKey(jwa.RS256, e.signing, jws.WithProtectedHeaders(hdr)))
 	if err != nil {
 		return nil, fmt.Errorf("sign token: %w", err)

@@ -7,10 +7,12 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"idmebridge/internal/config"
-	"idmebridge/internal/idme"
+	"idmebridge/internal/seal"
+	"idmebridge/internal/upstream"
 )
 
 // pendingSignIn is the relying party's request, carried sealed through ID.me in `state`: the
@@ -19,37 +21,42 @@ type pendingSignIn struct {
 	ClientID      string   `json:"c"`
 	RedirectURI   string   `json:"r"`
 	ResponseMode  string   `json:"m"`
-	State         string   `json:"s,omitempty"`
-	Nonce         string   `json:"n,omitempty"`
+	State         []byte   `json:"s,omitempty"` // bytes, so even invalid UTF-8 comes back unchanged
+	Nonce         []byte   `json:"n,omitempty"`
 	CodeChallenge string   `json:"cc,omitempty"`
 	Scopes        []string `json:"sc"`
-	IDmeScopes    []string `json:"is"`
-	IDmeNonce     string   `json:"in"`
-	IDmeVerifier  string   `json:"iv"`
+	Upstream      []byte   `json:"u"` // the connector's own data (nonce, PKCE verifier)
 	Binding       string   `json:"b"` // SHA-256 of the browser-binding cookie
 }
 
 func (s pendingSignIn) returnTo() returnTo {
-	return returnTo{RedirectURI: s.RedirectURI, ResponseMode: s.ResponseMode, State: s.State}
+	return returnTo{RedirectURI: s.RedirectURI, ResponseMode: s.ResponseMode, State: string(s.State)}
 }
 
 const statePurpose = "idme-state"
+
+// maxStateBytes is the longest sealed state /callback accepts. /authorize refuses, as an OAuth
+// error to the client, a request whose sealed state would be longer, rather than let the user
+// finish at ID.me and then hit a dead end.
+const maxStateBytes = 4096
 
 // bindingCookie ties a sign-in to the browser that began it, so a state lifted from one browser
 // cannot be finished in another. __Host- forces Secure, Path=/ and no Domain.
 const bindingCookie = "__Host-idme-bridge-binding"
 
-var pkceChallengePattern = regexp.MustCompile(`^[A-Za-z0-9._~-]{43,128}$`)
+// pkcePattern is RFC 7636's shape for a code_challenge (S256, base64url of 32 bytes is 43) and
+// for a code_verifier: 43 to 128 unreserved characters.
+var pkcePattern = regexp.MustCompile(`^[A-Za-z0-9._~-]{43,128}$`)
 
 var authorizeParams = []string{"client_id", "redirect_uri", "response_type", "scope", "state", "nonce",
-	"response_mode", "code_challenge", "code_challenge_method", "request", "request_uri", "prompt"}
+	"response_mode", "code_challenge", "code_challenge_method", "request", "request_uri", "prompt", "max_age"}
 
 func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		errorPage(w, http.StatusBadRequest, "invalid_request", "The request could not be read.")
 		return
 	}
-	params, problem := singleParams(r.Form, authorizeParams...)
+	params, problem := singleParams(r.Form, nil, authorizeParams...)
 	if problem != "" {
 		errorPage(w, http.StatusBadRequest, "invalid_request", "The request is malformed: "+problem+".")
 		return
@@ -73,9 +80,10 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 		mode = "query"
 	}
 	to := returnTo{RedirectURI: params["redirect_uri"], ResponseMode: mode, State: params["state"]}
-	fail := func(code, description string) { p.redirectError(w, r, to, code, description) }
+	fail := func(code, description string) { p.redirectError(w, r, to, oauthErr(code, description)) }
 
 	scopes := strings.Fields(params["scope"])
+	prompt, maxAge, problem := freshness(params["prompt"], params["max_age"])
 	switch {
 	case !modeValid:
 		fail("invalid_request", "response_mode must be query or form_post")
@@ -87,13 +95,15 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 		fail("unsupported_response_type", "only response_type=code is supported")
 	case !slices.Contains(scopes, "openid"):
 		fail("invalid_scope", "scope must include openid")
-	case slices.Contains(strings.Fields(params["prompt"]), "none"):
+	case problem == "login_required":
 		// Signing in at ID.me always involves the user.
 		fail("login_required", "the user must sign in at ID.me")
+	case problem != "":
+		fail("invalid_request", problem)
 	case params["code_challenge"] != "" && params["code_challenge_method"] != "S256":
 		// Without a method RFC 7636 means plain, which is not supported.
 		fail("invalid_request", "code_challenge_method must be S256")
-	case params["code_challenge"] != "" && !pkceChallengePattern.MatchString(params["code_challenge"]):
+	case params["code_challenge"] != "" && !pkcePattern.MatchString(params["code_challenge"]):
 		fail("invalid_request", "code_challenge is malformed")
 	case params["code_challenge_method"] != "" && params["code_challenge"] == "":
 		fail("invalid_request", "code_challenge_method without code_challenge")
@@ -103,16 +113,46 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 			fail("invalid_scope", problem)
 			return
 		}
-		p.startIDmeSignIn(w, r, pendingSignIn{
-			ClientID: client.ID, RedirectURI: to.RedirectURI, ResponseMode: mode, State: to.State,
-			Nonce: params["nonce"], CodeChallenge: params["code_challenge"],
-			Scopes: oidc, IDmeScopes: policies,
-		})
+		p.startSignIn(w, r, pendingSignIn{
+			ClientID: client.ID, RedirectURI: to.RedirectURI, ResponseMode: mode, State: []byte(to.State),
+			Nonce: []byte(params["nonce"]), CodeChallenge: params["code_challenge"], Scopes: oidc,
+		}, upstream.LoginRequest{Scopes: policies, Prompt: prompt, MaxAge: maxAge})
 	}
+}
+
+// freshness reads prompt and max_age (OIDC Core 3.1.2.1). prompt=none cannot be met (ID.me
+// always involves the user); login and max_age are passed to ID.me and checked against the
+// auth_time it reports.
+func freshness(prompt, maxAge string) (string, *int, string) {
+	values := strings.Fields(prompt)
+	out := ""
+	for _, v := range values {
+		switch v {
+		case "none":
+			if len(values) > 1 {
+				return "", nil, "prompt=none cannot be combined with other values"
+			}
+			return "", nil, "login_required"
+		case "login":
+			out = "login"
+		default:
+			// consent, select_account and extension values (create) need nothing of the
+			// bridge: ID.me shows its own consent and account pages.
+		}
+	}
+	if maxAge == "" {
+		return out, nil, ""
+	}
+	n, err := strconv.Atoi(maxAge)
+	if err != nil || n < 0 || len(maxAge) > 10 {
+		return "", nil, "max_age must be a non-negative number of seconds"
+	}
+	return out, &n, ""
 }
 
 // splitScopes separates the OIDC scopes the bridge answers itself from the ID.me policies,
 // which must be ones the client is allowed; with none asked for, the client's defaults apply.
+// The refusal never repeats the request's text.
 func splitScopes(scopes []string, client config.Client) (oidc, policies []string, problem string) {
 	for _, s := range scopes {
 		switch {
@@ -127,7 +167,7 @@ func splitScopes(scopes []string, client config.Client) (oidc, policies []string
 				policies = append(policies, s)
 			}
 		default:
-			return nil, nil, "scope " + s + " is not allowed for this application"
+			return nil, nil, "a requested scope is not allowed for this application"
 		}
 	}
 	if len(policies) == 0 {
@@ -139,12 +179,12 @@ func splitScopes(scopes []string, client config.Client) (oidc, policies []string
 	return oidc, policies, ""
 }
 
-func (p *Provider) startIDmeSignIn(w http.ResponseWriter, r *http.Request, s pendingSignIn) {
+func (p *Provider) startSignIn(w http.ResponseWriter, r *http.Request, s pendingSignIn, login upstream.LoginRequest) {
 	to := s.returnTo()
 	sealer, err := p.stateSealer(r.Context())
 	if err != nil {
 		p.log.Error("state key unavailable", "err", err)
-		p.redirectError(w, r, to, "temporarily_unavailable", "the bridge is not ready; try again shortly")
+		p.redirectError(w, r, to, oauthErr("temporarily_unavailable", "the bridge is not ready; try again shortly"))
 		return
 	}
 	binding := ""
@@ -153,23 +193,33 @@ func (p *Provider) startIDmeSignIn(w http.ResponseWriter, r *http.Request, s pen
 	} else {
 		binding = randomToken()
 	}
+	s.Binding = digest(binding)
+	// The connector's data travels inside the sealed state, and the state inside the login URL.
+	data, err := p.upstream.Begin(login)
+	if err != nil {
+		p.redirectError(w, r, to, oauthErr("server_error", "could not start the sign-in"))
+		return
+	}
+	s.Upstream = data
+	state, err := sealer.Seal(statePurpose, s, p.cfg.StateTTL)
+	if err != nil {
+		p.redirectError(w, r, to, oauthErr("server_error", "could not start the sign-in"))
+		return
+	}
+	if len(state) > maxStateBytes {
+		p.redirectError(w, r, to, oauthErr("invalid_request", "state and nonce are too long"))
+		return
+	}
+	target, err := p.upstream.LoginURL(data, state)
+	if err != nil {
+		p.redirectError(w, r, to, oauthErr("server_error", "could not start the sign-in"))
+		return
+	}
 	http.SetCookie(w, &http.Cookie{
 		Name: bindingCookie, Value: binding, Path: "/", MaxAge: int(p.cfg.StateTTL.Seconds()),
 		Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode,
 	})
-	s.Binding = digest(binding)
-	s.IDmeNonce = randomToken()
-	s.IDmeVerifier = randomToken()
-	state, err := sealer.Seal(statePurpose, s, p.cfg.StateTTL)
-	if err != nil {
-		p.redirectError(w, r, to, "server_error", "could not start the sign-in")
-		return
-	}
-	target := p.idme.AuthorizeURL(idme.AuthorizeRequest{
-		Scopes: append([]string{"openid"}, s.IDmeScopes...), State: state,
-		Nonce: s.IDmeNonce, CodeChallenge: s256(s.IDmeVerifier),
-	})
-	p.log.Info("sign-in started", "client_id", s.ClientID, "idme_scopes", s.IDmeScopes)
+	p.log.Info("sign-in started", "client_id", s.ClientID, "idme_scopes", login.Scopes)
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, target, http.StatusFound)
 }
@@ -189,3 +239,6 @@ func digest(s string) string {
 
 // s256 is the PKCE S256 challenge of a verifier.
 func s256(verifier string) string { return digest(verifier) }
+
+// stateFingerprint names a sealed state by the bytes it decodes to (never its spelling).
+func stateFingerprint(state string) (string, error) { return seal.Fingerprint(state) }

@@ -2,27 +2,41 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	"idmebridge/internal/store"
 )
 
-// grant is what one completed sign-in authorises: stored under the hash of its code, and again
-// under the hash of each access token issued from it.
+// grant is what one completed sign-in authorises. It is not stored: it travels sealed inside
+// the code (AES-GCM under the state keys, the purpose naming the client, so only that client's
+// authenticated request can open it), which keeps the callback to one storage round trip and
+// the token endpoint to one.
 type grant struct {
-	ID            string         `json:"id"`
-	ClientID      string         `json:"client_id"`
-	RedirectURI   string         `json:"redirect_uri"`
-	Nonce         string         `json:"nonce,omitempty"`
-	CodeChallenge string         `json:"code_challenge,omitempty"`
-	Scopes        []string       `json:"scopes"`
-	Claims        map[string]any `json:"claims"`
-	AuthTime      int64          `json:"auth_time"`
-	Expires       int64          `json:"exp,omitempty"` // access tokens only
+	ID            string         `json:"id"` // random; names the grant in the single-use and revocation ledgers
+	ClientID      string         `json:"c"`
+	RedirectURI   string         `json:"r"`
+	Subject       string         `json:"sub"`
+	Nonce         string         `json:"n,omitempty"`
+	CodeChallenge string         `json:"cc,omitempty"`
+	Scopes        []string       `json:"sc,omitempty"`
+	Claims        map[string]any `json:"cl"`
+	AuthTime      int64          `json:"at"`
 }
+
+// accessGrant is what an access token carries, sealed: enough for userinfo without storage,
+// except the one revocation lookup.
+type accessGrant struct {
+	GrantID  string         `json:"g"`
+	ClientID string         `json:"c"`
+	Subject  string         `json:"sub"`
+	Claims   map[string]any `json:"cl"`
+}
+
+// Purposes the state keys seal for; each binds a sealed value to one use.
+const accessPurpose = "access-token"
+
+func codePurpose(clientID string) string { return "code\x00" + clientID }
 
 // maxClockSkew pads the lifetime of the single-use ledgers: a record's expiry is set by the
 // clock of the instance that writes it, and the thing it guards (a code, a sealed state) by the
@@ -30,44 +44,10 @@ type grant struct {
 // expire while what it guards is still accepted elsewhere.
 const maxClockSkew = 5 * time.Minute
 
-// Store keys. Codes and tokens are stored by hash, so the store never holds a usable one.
-func codeKey(code string) string       { return "code/" + digest(code) }
-func redeemedKey(code string) string   { return "redeemed/" + digest(code) }
-func tokenKey(token string) string     { return "token/" + digest(token) }
-func revokedKey(grantID string) string { return "revoked/" + grantID }
-func stateKey(state string) string     { return "state/" + digest(state) }
-
-func (p *Provider) issueCode(ctx context.Context, s pendingSignIn, claimSet map[string]any) (string, error) {
-	code := randomToken()
-	g := grant{
-		ID: randomToken(), ClientID: s.ClientID, RedirectURI: s.RedirectURI, Nonce: s.Nonce,
-		CodeChallenge: s.CodeChallenge, Scopes: s.Scopes, Claims: claimSet, AuthTime: p.now().Unix(),
-	}
-	if err := p.putJSON(ctx, codeKey(code), g, p.cfg.CodeTTL); err != nil {
-		return "", err
-	}
-	return code, nil
-}
-
-func (p *Provider) putJSON(ctx context.Context, key string, v any, ttl time.Duration) error {
-	body, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("encode record: %w", err)
-	}
-	return p.store.Create(ctx, key, body, ttl)
-}
-
-func (p *Provider) getGrant(ctx context.Context, key string) (*grant, error) {
-	body, err := p.store.Get(ctx, key)
-	if err != nil {
-		return nil, err
-	}
-	var g grant
-	if err := json.Unmarshal(body, &g); err != nil {
-		return nil, fmt.Errorf("decode record %s: %w", key, err)
-	}
-	return &g, nil
-}
+// Ledger keys. Only digests and random grant ids are stored, never a usable code or token.
+func stateKey(fingerprint string) string { return "state/" + fingerprint }
+func redeemedKey(grantID string) string  { return "redeemed/" + grantID }
+func revokedKey(grantID string) string   { return "revoked/" + grantID }
 
 // revoked reports whether a grant was revoked because its code was replayed.
 func (p *Provider) revoked(ctx context.Context, grantID string) (bool, error) {
@@ -80,4 +60,27 @@ func (p *Provider) revoked(ctx context.Context, grantID string) (bool, error) {
 	default:
 		return false, err
 	}
+}
+
+// revoke marks a grant revoked after its code was replayed (RFC 6749 section 4.1.2). It lives
+// as long as any access token issued from the grant can.
+func (p *Provider) revoke(ctx context.Context, grantID string) {
+	// The revocation must land even if the replaying client hangs up.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		err = p.store.Create(ctx, revokedKey(grantID), nil, p.revocationTTL())
+		if err == nil || errors.Is(err, store.ErrExists) {
+			p.log.Warn("authorization code replayed: grant revoked", "grant", grantID[:8])
+			return
+		}
+	}
+	p.log.Error("could not record revocation after code replay", "err", err)
+}
+
+// revocationTTL covers every access token of a grant: issued at most CodeTTL after the grant,
+// living TokenTTL, on clocks that may disagree.
+func (p *Provider) revocationTTL() time.Duration {
+	return p.cfg.CodeTTL + p.cfg.TokenTTL + maxClockSkew
 }

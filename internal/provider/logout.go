@@ -11,30 +11,62 @@ import (
 // sealed cookie because ID.me's logout takes no state of ours.
 type pendingLogout struct {
 	RedirectURI string `json:"r"`
-	State       string `json:"s,omitempty"`
+	State       []byte `json:"s,omitempty"`
+}
+
+// logoutConfirmation is what the sign-out confirmation form carries, sealed and tied to a
+// cookie, so a page elsewhere cannot post the confirmation for the user.
+type logoutConfirmation struct {
+	Binding     string `json:"b"`
+	RedirectURI string `json:"r,omitempty"`
+	State       []byte `json:"s,omitempty"`
 }
 
 const (
-	logoutCookie  = "__Host-idme-bridge-logout"
-	logoutPurpose = "logout"
+	logoutCookie         = "__Host-idme-bridge-logout"
+	logoutConfirmCookie  = "__Host-idme-bridge-logout-confirm"
+	logoutPurpose        = "logout"
+	logoutConfirmPurpose = "logout-confirm"
 )
 
-var logoutParams = []string{"id_token_hint", "post_logout_redirect_uri", "client_id", "state"}
+var logoutParams = []string{"id_token_hint", "post_logout_redirect_uri", "client_id", "state", "confirm"}
 
-// logout is the end_session_endpoint (OIDC RP-Initiated Logout): it checks where the relying
-// party wants the browser to end up, signs the user out at ID.me, and comes back.
+var logoutLimits = map[string]int{"id_token_hint": maxQueryBytes, "confirm": maxStateBytes}
+
+// logout is the end_session_endpoint (OIDC RP-Initiated Logout 1.0): it checks where the
+// relying party wants the browser to end up, signs the user out at ID.me, and comes back.
+// Without an id_token_hint the request could come from anyone, so the user confirms first.
 func (p *Provider) logout(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		errorPage(w, http.StatusBadRequest, "invalid_request", "The request could not be read.")
 		return
 	}
-	params, problem := singleParams(r.Form, logoutParams...)
+	params, problem := singleParams(r.Form, logoutLimits, logoutParams...)
 	if problem != "" {
 		errorPage(w, http.StatusBadRequest, "invalid_request", "The sign-out request is malformed: "+problem+".")
 		return
 	}
+	sealer, err := p.stateSealer(r.Context())
+	if err != nil {
+		errorPage(w, http.StatusServiceUnavailable, "temporarily_unavailable", "The service is not ready. Try again shortly.")
+		return
+	}
+	target, state := params["post_logout_redirect_uri"], []byte(params["state"])
+	if confirm := params["confirm"]; confirm != "" {
+		// The confirmation form: its own sealed fields, checked against the cookie.
+		var c logoutConfirmation
+		cookie, cerr := r.Cookie(logoutConfirmCookie)
+		if r.Method != http.MethodPost || cerr != nil || sealer.Open(logoutConfirmPurpose, confirm, &c) != nil || digest(cookie.Value) != c.Binding {
+			errorPage(w, http.StatusBadRequest, "invalid_request", "The sign-out confirmation is not valid. Start the sign-out again.")
+			return
+		}
+		clearCookie(w, logoutConfirmCookie)
+		p.signOut(w, r, c.RedirectURI, c.State)
+		return
+	}
 	clientID := params["client_id"]
-	if hint := params["id_token_hint"]; hint != "" {
+	hint := params["id_token_hint"]
+	if hint != "" {
 		aud, ok := p.hintAudience(r, hint)
 		if !ok || (clientID != "" && clientID != aud) {
 			errorPage(w, http.StatusBadRequest, "invalid_request", "The sign-out request's id_token_hint was not issued by this service to this application.")
@@ -42,18 +74,52 @@ func (p *Provider) logout(w http.ResponseWriter, r *http.Request) {
 		}
 		clientID = aud
 	}
-	if target := params["post_logout_redirect_uri"]; target != "" {
+	if target != "" {
 		client, ok := p.cfg.Client(clientID)
 		if !ok || !slices.Contains(client.PostLogoutRedirectURIs, target) {
 			errorPage(w, http.StatusBadRequest, "invalid_request", "The address to return to after sign-out is not registered for this application.")
 			return
 		}
+	}
+	if hint == "" {
+		p.confirmLogout(w, r, target, state)
+		return
+	}
+	p.signOut(w, r, target, state)
+}
+
+// confirmLogout asks the user whether to sign out.
+func (p *Provider) confirmLogout(w http.ResponseWriter, r *http.Request, target string, state []byte) {
+	sealer, err := p.stateSealer(r.Context())
+	if err != nil {
+		errorPage(w, http.StatusServiceUnavailable, "temporarily_unavailable", "The service is not ready. Try again shortly.")
+		return
+	}
+	binding := randomToken()
+	token, err := sealer.Seal(logoutConfirmPurpose, logoutConfirmation{Binding: digest(binding), RedirectURI: target, State: state}, p.cfg.StateTTL)
+	if err != nil {
+		errorPage(w, http.StatusInternalServerError, "server_error", "The sign-out could not start.")
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: logoutConfirmCookie, Value: binding, Path: "/", MaxAge: int(p.cfg.StateTTL.Seconds()),
+		Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode,
+	})
+	writePage(w, http.StatusOK, pageData{
+		Title: "Sign out?", Message: "Do you want to sign out of ID.me?",
+		Action: p.cfg.Issuer + PathLogout, Fields: map[string]string{"confirm": token}, Button: "Sign out",
+	})
+}
+
+// signOut remembers where to return (sealed cookie) and sends the browser to ID.me's logout.
+func (p *Provider) signOut(w http.ResponseWriter, r *http.Request, target string, state []byte) {
+	if target != "" {
 		sealer, err := p.stateSealer(r.Context())
 		if err != nil {
 			errorPage(w, http.StatusServiceUnavailable, "temporarily_unavailable", "The service is not ready. Try again shortly.")
 			return
 		}
-		sealed, err := sealer.Seal(logoutPurpose, pendingLogout{RedirectURI: target, State: params["state"]}, p.cfg.StateTTL)
+		sealed, err := sealer.Seal(logoutPurpose, pendingLogout{RedirectURI: target, State: state}, p.cfg.StateTTL)
 		if err != nil {
 			errorPage(w, http.StatusInternalServerError, "server_error", "The sign-out could not start.")
 			return
@@ -64,7 +130,11 @@ func (p *Provider) logout(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, p.idme.LogoutURL(p.cfg.Issuer+PathLogoutCallback), http.StatusFound)
+	http.Redirect(w, r, p.upstream.LogoutURL(p.cfg.Issuer+PathLogoutCallback), http.StatusFound)
+}
+
+func clearCookie(w http.ResponseWriter, name string) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 }
 
 // hintAudience checks that an id_token_hint was signed by the bridge (expired is fine: the
@@ -83,24 +153,25 @@ func (p *Provider) hintAudience(r *http.Request, hint string) (string, bool) {
 
 // logoutCallback is where ID.me returns after signing the user out.
 func (p *Provider) logoutCallback(w http.ResponseWriter, r *http.Request) {
+	signedOut := pageData{Title: "Signed out", Message: "You are signed out. You can close this window."}
 	c, err := r.Cookie(logoutCookie)
 	if err != nil {
-		writePage(w, http.StatusOK, pageData{Title: "Signed out", Message: "You are signed out. You can close this window."})
+		writePage(w, http.StatusOK, signedOut)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: logoutCookie, Value: "", Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	clearCookie(w, logoutCookie)
 	var pl pendingLogout
 	sealer, err := p.stateSealer(r.Context())
 	if err == nil {
 		err = sealer.Open(logoutPurpose, c.Value, &pl)
 	}
 	if err != nil {
-		writePage(w, http.StatusOK, pageData{Title: "Signed out", Message: "You are signed out. You can close this window."})
+		writePage(w, http.StatusOK, signedOut)
 		return
 	}
 	target := pl.RedirectURI
-	if pl.State != "" {
-		target = addQuery(target, "state", pl.State)
+	if len(pl.State) > 0 {
+		target = addQuery(target, "state", string(pl.State))
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, target, http.StatusFound)

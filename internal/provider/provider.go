@@ -14,11 +14,11 @@ import (
 	"idmebridge/internal/claims"
 	"idmebridge/internal/config"
 	"idmebridge/internal/htmlpage"
-	"idmebridge/internal/idme"
 	"idmebridge/internal/keys"
 	"idmebridge/internal/seal"
 	"idmebridge/internal/secrets"
 	"idmebridge/internal/store"
+	"idmebridge/internal/upstream"
 )
 
 // Paths the provider serves, below the issuer URL.
@@ -39,11 +39,12 @@ type Options struct {
 	Config  *config.Config
 	Secrets secrets.Source
 	Keys    keys.Source
-	IDme    *idme.Client
-	Store   store.Store
-	Claims  *claims.Translator
-	Logger  *slog.Logger
-	Now     func() time.Time
+	// Upstream is the identity provider users sign in at (the ID.me client).
+	Upstream upstream.Connector
+	Store    store.Store
+	Claims   *claims.Translator
+	Logger   *slog.Logger
+	Now      func() time.Time
 	// Verifications, when set, is told of every completed verification (kept off the
 	// sign-in path by the implementation).
 	Verifications interface {
@@ -53,27 +54,30 @@ type Options struct {
 
 // Provider serves the OIDC endpoints. It is safe for concurrent use.
 type Provider struct {
-	cfg     *config.Config
-	secrets secrets.Source
-	keys    keys.Source
-	idme    *idme.Client
-	store   store.Store
-	claims  *claims.Translator
-	log     *slog.Logger
-	now     func() time.Time
-	records interface {
+	cfg      *config.Config
+	secrets  secrets.Source
+	keys     keys.Source
+	upstream upstream.Connector
+	store    store.Store
+	claims   *claims.Translator
+	log      *slog.Logger
+	now      func() time.Time
+	records  interface {
 		Submit(clientID string, claims map[string]any, at time.Time)
 	}
 
 	sealerMu  sync.Mutex
 	sealerKey string
 	sealer    *seal.Sealer
+
+	discoveryDoc cachedBody // built once: the configuration does not change while serving
+	jwksDoc      jwksCache
 }
 
 // New checks the parts and returns a Provider.
 func New(o Options) (*Provider, error) {
-	if o.Config == nil || o.Secrets == nil || o.Keys == nil || o.IDme == nil || o.Store == nil || o.Claims == nil {
-		return nil, fmt.Errorf("provider: config, secrets, keys, ID.me client, store and claims are required")
+	if o.Config == nil || o.Secrets == nil || o.Keys == nil || o.Upstream == nil || o.Store == nil || o.Claims == nil {
+		return nil, fmt.Errorf("provider: config, secrets, keys, upstream, store and claims are required")
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -82,7 +86,7 @@ func New(o Options) (*Provider, error) {
 		o.Now = time.Now
 	}
 	return &Provider{
-		cfg: o.Config, secrets: o.Secrets, keys: o.Keys, idme: o.IDme, store: o.Store,
+		cfg: o.Config, secrets: o.Secrets, keys: o.Keys, upstream: o.Upstream, store: o.Store,
 		claims: o.Claims, log: o.Logger, now: o.Now, records: o.Verifications,
 	}, nil
 }
@@ -136,7 +140,7 @@ func secureHeaders(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Frame-Options", "DENY")
 		if len(r.URL.RawQuery) > maxQueryBytes {
-			writePage(w, http.StatusRequestURITooLong, pageData{Title: "Request too large", Message: "The request's parameters are too long."})
+			errorPage(w, http.StatusRequestURITooLong, "invalid_request", "The request's parameters are too long.")
 			return
 		}
 		if r.Body != nil {
@@ -151,9 +155,11 @@ const (
 	maxQueryBytes = 8 << 10
 	maxBodyBytes  = 64 << 10
 	maxParamBytes = 2 << 10
+	maxCodeBytes  = 16 << 10 // a code carries its sealed grant
 )
 
-// stateSealer returns a Sealer for the current state key, rebuilt only when the key changes.
+// stateSealer returns a Sealer for the current state keys (they also seal codes and access
+// tokens), rebuilt only when the key changes.
 func (p *Provider) stateSealer(ctx context.Context) (*seal.Sealer, error) {
 	raw, err := p.secrets.Get(ctx, p.cfg.StateKeySecret)
 	if err != nil {
@@ -164,11 +170,12 @@ func (p *Provider) stateSealer(ctx context.Context) (*seal.Sealer, error) {
 	if p.sealer != nil && raw == p.sealerKey {
 		return p.sealer, nil
 	}
-	key, err := seal.ParseKey(raw)
+	// The secret may hold several keys, newest first, so a rotation has an overlap window.
+	keys, err := seal.ParseKeys(raw)
 	if err != nil {
 		return nil, fmt.Errorf("state key %s: %w", p.cfg.StateKeySecret, err)
 	}
-	s, err := seal.New(key, p.now)
+	s, err := seal.NewWithKeys(keys, p.now)
 	if err != nil {
 		return nil, err
 	}

@@ -5,51 +5,55 @@ import (
 	"net/http"
 	"strings"
 
-	"idmebridge/internal/store"
+	"idmebridge/internal/seal"
 )
 
 // userinfo answers the same claims as the id_token, as JSON, for the access token's grant
-// (until it expires or the grant is revoked by a code replay).
+// (until it expires or the grant is revoked by a code replay). The access token is sealed and
+// self-contained: the revocation ledger is the only lookup.
 func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
 	token, problem := bearerToken(r)
 	if problem != "" {
-		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_request", error_description="`+problem+`"`)
-		writeJSONError(w, http.StatusBadRequest, "invalid_request", problem)
+		e := oauthErr("invalid_request", problem)
+		e.Challenge = "Bearer"
+		e.writeJSON(w)
 		return
 	}
 	if token == "" {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="idme-bridge"`)
-		writeJSONError(w, http.StatusUnauthorized, "invalid_token", "an access token is required")
+		(&oauthError{Code: "invalid_token", Description: "an access token is required", Status: http.StatusUnauthorized, Challenge: "Bearer", bareChallenge: true}).writeJSON(w)
 		return
 	}
+	invalid := &oauthError{Code: "invalid_token", Description: "the access token is invalid, expired or revoked", Status: http.StatusUnauthorized, Challenge: "Bearer"}
 	ctx := r.Context()
-	invalid := func() {
-		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-		writeJSONError(w, http.StatusUnauthorized, "invalid_token", "the access token is invalid, expired or revoked")
-	}
-	g, err := p.getGrant(ctx, tokenKey(token))
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		invalid()
-		return
-	case err != nil:
-		p.log.Error("store unavailable at userinfo", "err", err)
-		writeJSONError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "try again shortly")
-		return
-	case g.Expires <= p.now().Unix():
-		invalid()
+	sealer, err := p.stateSealer(ctx)
+	if err != nil {
+		p.log.Error("state key unavailable at userinfo", "err", err)
+		oauthErr("temporarily_unavailable", "try again shortly").writeJSON(w)
 		return
 	}
-	switch revoked, err := p.revoked(ctx, g.ID); {
+	var at accessGrant
+	if err := sealer.Open(accessPurpose, token, &at); err != nil {
+		if !errors.Is(err, seal.ErrExpired) && !errors.Is(err, seal.ErrInvalid) {
+			p.log.Warn("access token unreadable", "err", err)
+		}
+		invalid.writeJSON(w)
+		return
+	}
+	switch revoked, err := p.revoked(ctx, at.GrantID); {
 	case err != nil:
 		p.log.Error("store unavailable at userinfo", "err", err)
-		writeJSONError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "try again shortly")
+		oauthErr("temporarily_unavailable", "try again shortly").writeJSON(w)
 		return
 	case revoked:
-		invalid()
+		invalid.writeJSON(w)
 		return
 	}
-	writeJSON(w, http.StatusOK, g.Claims)
+	out := make(map[string]any, len(at.Claims)+1)
+	for k, v := range at.Claims {
+		out[k] = v
+	}
+	out["sub"] = at.Subject
+	writeJSON(w, http.StatusOK, out)
 }
 
 // bearerToken reads the access token from the Authorization header or, for a form POST, from

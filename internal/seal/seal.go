@@ -1,21 +1,27 @@
-// Package seal protects small values that travel through the browser (the state sent to ID.me,
-// the logout cookie) with authenticated encryption, so they can be neither read nor altered,
-// and expire.
+// Package seal protects small values that travel through the browser or a relying party (the
+// state sent to ID.me, the logout cookie, the bridge's own codes and access tokens) with
+// authenticated encryption, so they can be neither read nor altered, and expire.
 package seal
 
 import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
 // KeySize is the length of a sealing key: AES-256.
 const KeySize = 32
+
+// keyIDSize is the length of the key id that prefixes every sealed value, so a value sealed
+// under an older key still opens during a rotation.
+const keyIDSize = 4
 
 var (
 	// ErrInvalid means the sealed value was malformed, tampered with, sealed under another key
@@ -25,30 +31,66 @@ var (
 	ErrExpired = errors.New("sealed value has expired")
 )
 
+// encoding is strict: a sealed value has exactly one spelling, so a ledger keyed on it cannot be
+// bypassed by re-encoding the same bytes (non-zero trailing bits, padding).
+var encoding = base64.RawURLEncoding.Strict()
+
 // Sealer seals and opens values with AES-256-GCM. The purpose string is bound as additional
 // data, so a value sealed for one use can never be accepted for another.
 type Sealer struct {
-	aead cipher.AEAD
+	keys []sealingKey // keys[0] seals; every key opens
 	now  func() time.Time
 }
 
-// New returns a Sealer for a 32-byte key. now may be nil (time.Now).
+type sealingKey struct {
+	id   [keyIDSize]byte
+	aead cipher.AEAD
+}
+
+// New returns a Sealer for one 32-byte key. now may be nil (time.Now).
 func New(key []byte, now func() time.Time) (*Sealer, error) {
-	if len(key) != KeySize {
-		return nil, fmt.Errorf("sealing key is %d bytes, want %d", len(key), KeySize)
+	return NewWithKeys([][]byte{key}, now)
+}
+
+// NewWithKeys returns a Sealer that seals with keys[0] and opens with any of keys: during a
+// rotation the new key goes first and the old one stays until what it sealed has expired.
+func NewWithKeys(keys [][]byte, now func() time.Time) (*Sealer, error) {
+	if len(keys) == 0 {
+		return nil, errors.New("no sealing key")
 	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, fmt.Errorf("sealing key: %w", err)
+	s := &Sealer{now: now}
+	if s.now == nil {
+		s.now = time.Now
 	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, fmt.Errorf("sealing key: %w", err)
+	for i, key := range keys {
+		if len(key) != KeySize {
+			return nil, fmt.Errorf("sealing key %d is %d bytes, want %d", i+1, len(key), KeySize)
+		}
+		block, err := aes.NewCipher(key)
+		if err != nil {
+			return nil, fmt.Errorf("sealing key %d: %w", i+1, err)
+		}
+		aead, err := cipher.NewGCM(block)
+		if err != nil {
+			return nil, fmt.Errorf("sealing key %d: %w", i+1, err)
+		}
+		k := sealingKey{id: keyID(key), aead: aead}
+		for _, prev := range s.keys {
+			if prev.id == k.id {
+				return nil, fmt.Errorf("sealing key %d is listed twice", i+1)
+			}
+		}
+		s.keys = append(s.keys, k)
 	}
-	if now == nil {
-		now = time.Now
-	}
-	return &Sealer{aead: aead, now: now}, nil
+	return s, nil
+}
+
+// keyID names a key without revealing it: the first bytes of a hash with a fixed label.
+func keyID(key []byte) [keyIDSize]byte {
+	sum := sha256.Sum256(append([]byte("idme-bridge seal key id\x00"), key...))
+	var id [keyIDSize]byte
+	copy(id[:], sum[:])
+	return id
 }
 
 // ParseKey decodes a sealing key given as standard or URL-safe base64 (with or without padding).
@@ -62,6 +104,24 @@ func ParseKey(s string) ([]byte, error) {
 		}
 	}
 	return nil, errors.New("sealing key is not base64")
+}
+
+// ParseKeys decodes a list of sealing keys separated by spaces, commas or newlines, newest
+// first: the first seals, all of them open.
+func ParseKeys(s string) ([][]byte, error) {
+	fields := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' })
+	if len(fields) == 0 {
+		return nil, errors.New("no sealing key")
+	}
+	keys := make([][]byte, 0, len(fields))
+	for i, f := range fields {
+		k, err := ParseKey(f)
+		if err != nil {
+			return nil, fmt.Errorf("sealing key %d: %w", i+1, err)
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
 }
 
 // NewKey returns a fresh random key, base64 encoded.
@@ -91,20 +151,44 @@ func (s *Sealer) Seal(purpose string, v any, ttl time.Duration) (string, error) 
 	if err != nil {
 		return "", fmt.Errorf("seal %s: %w", purpose, err)
 	}
-	nonce := randomBytes(s.aead.NonceSize())
-	out := s.aead.Seal(nonce, nonce, plain, []byte(purpose))
-	return base64.RawURLEncoding.EncodeToString(out), nil
+	k := s.keys[0]
+	n := k.aead.NonceSize()
+	out := make([]byte, keyIDSize+n, keyIDSize+n+len(plain)+k.aead.Overhead())
+	copy(out, k.id[:])
+	copy(out[keyIDSize:], randomBytes(n))
+	out = k.aead.Seal(out, out[keyIDSize:keyIDSize+n], plain, []byte(purpose))
+	return encoding.EncodeToString(out), nil
+}
+
+// SealedLen is the length of the text Seal returns for a JSON value of n bytes, before the
+// envelope: callers use it to bound what they accept.
+func SealedLen(plainLen int) int {
+	return encoding.EncodedLen(keyIDSize + 12 + plainLen + 16)
 }
 
 // Open checks and decrypts a value sealed for purpose into v. On ErrExpired, v holds the
 // authentic but stale value, so a caller can still say where to report the expiry.
 func (s *Sealer) Open(purpose, sealed string, v any) error {
-	data, err := base64.RawURLEncoding.DecodeString(sealed)
-	if err != nil || len(data) < s.aead.NonceSize()+s.aead.Overhead() {
+	data, err := encoding.DecodeString(sealed)
+	if err != nil || len(data) < keyIDSize {
 		return ErrInvalid
 	}
-	n := s.aead.NonceSize()
-	plain, err := s.aead.Open(nil, data[:n], data[n:], []byte(purpose))
+	var k *sealingKey
+	for i := range s.keys {
+		if string(s.keys[i].id[:]) == string(data[:keyIDSize]) {
+			k = &s.keys[i]
+			break
+		}
+	}
+	if k == nil {
+		return ErrInvalid
+	}
+	data = data[keyIDSize:]
+	n := k.aead.NonceSize()
+	if len(data) < n+k.aead.Overhead() {
+		return ErrInvalid
+	}
+	plain, err := k.aead.Open(nil, data[:n], data[n:], []byte(purpose))
 	if err != nil {
 		return ErrInvalid
 	}
@@ -119,4 +203,15 @@ func (s *Sealer) Open(purpose, sealed string, v any) error {
 		return ErrExpired
 	}
 	return nil
+}
+
+// Fingerprint returns a digest of the bytes a sealed value decodes to, for single-use ledgers:
+// it names the value, not its spelling. It fails on text Open would refuse to decode.
+func Fingerprint(sealed string) (string, error) {
+	data, err := encoding.DecodeString(sealed)
+	if err != nil {
+		return "", ErrInvalid
+	}
+	sum := sha256.Sum256(data)
+	return base64.RawURLEncoding.EncodeToString(sum[:]), nil
 }

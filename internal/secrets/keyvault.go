@@ -2,6 +2,7 @@ package secrets
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 )
 
@@ -202,13 +204,13 @@ func (k *KeyVault) fetch(ctx context.Context, name string) error {
 	resp, err := k.client.GetSecret(ctx, name, "", nil) // "" is the latest version
 	var re *azcore.ResponseError
 	switch {
-	case errors.As(err, &re) && (re.StatusCode == http.StatusNotFound || re.ErrorCode == "SecretDisabled"):
+	case errors.As(err, &re) && (re.StatusCode == http.StatusNotFound || disabled(re)):
 		// Deleted or disabled in the vault: an operator revoking a leaked secret does exactly
 		// this, so stop serving the cached value (fail closed) rather than keep it.
 		k.mu.Lock()
 		delete(k.values, name)
 		k.mu.Unlock()
-		return fmt.Errorf("secret %q: %w (key vault: %s)", name, ErrNotFound, re.ErrorCode)
+		return fmt.Errorf("secret %q: %w (key vault: HTTP %d %s)", name, ErrNotFound, re.StatusCode, re.ErrorCode)
 	case err != nil:
 		return fmt.Errorf("secret %q: %w", name, err)
 	case resp.Value == nil || *resp.Value == "":
@@ -219,4 +221,29 @@ func (k *KeyVault) fetch(ctx context.Context, name string) error {
 	k.values[name] = cached{value: *resp.Value, fetchedAt: k.now()}
 	k.mu.Unlock()
 	return nil
+}
+
+// disabled reports Key Vault's answer for a disabled secret: 403 whose outer code is the
+// generic Forbidden and whose innerError.code is SecretDisabled. azcore's ErrorCode is the
+// outer one, so the body must be read; a 403 for missing permissions stays an outage (the
+// last good value keeps serving) rather than a revocation.
+func disabled(re *azcore.ResponseError) bool {
+	if re.ErrorCode == "SecretDisabled" {
+		return true
+	}
+	if re.StatusCode != http.StatusForbidden || re.RawResponse == nil {
+		return false
+	}
+	body, err := runtime.Payload(re.RawResponse)
+	if err != nil {
+		return false
+	}
+	var doc struct {
+		Error struct {
+			InnerError struct {
+				Code string `json:"code"`
+			} `json:"innerError"`
+		} `json:"error"`
+	}
+	return json.Unmarshal(body, &doc) == nil && doc.Error.InnerError.Code == "SecretDisabled"
 }

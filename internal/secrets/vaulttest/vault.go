@@ -4,7 +4,9 @@ package vaulttest
 
 import (
 	"context"
+	"io"
 	"net/http"
+	"strings"
 	"sync"
 
 	azfake "github.com/Azure/azure-sdk-for-go/sdk/azcore/fake"
@@ -18,15 +20,16 @@ const URL = "https://fake-vault.vault.azure.net/"
 
 // Vault holds secret values and can be taken down and brought back.
 type Vault struct {
-	mu     sync.Mutex
-	values map[string]string
-	down   bool
-	calls  int
+	mu       sync.Mutex
+	values   map[string]string
+	disabled map[string]bool
+	down     bool
+	calls    int
 }
 
 // New returns a vault holding a copy of values.
 func New(values map[string]string) *Vault {
-	v := &Vault{values: map[string]string{}}
+	v := &Vault{values: map[string]string{}, disabled: map[string]bool{}}
 	for k, val := range values {
 		v.values[k] = val
 	}
@@ -56,7 +59,46 @@ func (v *Vault) Calls() int {
 
 // Transport is the fake server transport to put in the azsecrets client's options.
 func (v *Vault) Transport() policy.Transporter {
-	return fake.NewServerTransport(&fake.Server{GetSecret: v.getSecret})
+	return disabledAnswers{vault: v, next: fake.NewServerTransport(&fake.Server{GetSecret: v.getSecret})}
+}
+
+// Disable marks a secret disabled, as an operator revoking it in the portal would. Key Vault
+// then answers 403 with the generic outer code Forbidden and innerError.code SecretDisabled,
+// and no x-ms-error-code header; the SDK's fake cannot shape such a body, so this transport
+// answers it itself.
+func (v *Vault) Disable(name string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.disabled[name] = true
+}
+
+// DisabledBody is Key Vault's answer to reading a disabled secret.
+const DisabledBody = `{"error":{"code":"Forbidden","message":"Operation get is not allowed on a disabled secret.","innerError":{"code":"SecretDisabled"}}}`
+
+type disabledAnswers struct {
+	vault *Vault
+	next  policy.Transporter
+}
+
+func (t disabledAnswers) Do(req *http.Request) (*http.Response, error) {
+	// Paths are /secrets/{name}/{version}.
+	parts := strings.Split(strings.Trim(req.URL.Path, "/"), "/")
+	if len(parts) >= 2 && parts[0] == "secrets" {
+		t.vault.mu.Lock()
+		off := t.vault.disabled[parts[1]]
+		if off {
+			t.vault.calls++
+		}
+		t.vault.mu.Unlock()
+		if off {
+			return &http.Response{
+				StatusCode: http.StatusForbidden, Status: "403 Forbidden", Request: req,
+				Header: http.Header{"Content-Type": {"application/json; charset=utf-8"}},
+				Body:   io.NopCloser(strings.NewReader(DisabledBody)),
+			}, nil
+		}
+	}
+	return t.next.Do(req)
 }
 
 // Credential is a token credential the fake accepts.
