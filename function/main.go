@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -110,6 +111,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	cfg, err := config.Load(os.LookupEnv)
 	if err != nil {
+		// The host files stderr line by line, and the README's query reads JSON lines: one
+		// ERROR line carries every problem, so a bridge that will not start says why there too.
+		app.NewLogger(stdout, stderr, slog.LevelInfo).Error("not starting: invalid settings",
+			"problems", settingProblems(err), "fix", "correct these app settings; `handler check` lists each with its fix")
 		return err
 	}
 	log := app.NewLogger(stdout, stderr, cfg.LogLevel)
@@ -119,12 +124,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer stopBackground()
 	bridge, err := app.New(background, app.Parts{Config: cfg, Lookup: os.LookupEnv, Logger: log})
 	if err != nil {
+		log.Error("not starting", "err", err)
 		return err
 	}
 	backgroundDone := make(chan struct{})
 	go func() { bridge.Run(background); close(backgroundDone) }()
 	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.ListenHost, strconv.Itoa(cfg.Port)))
 	if err != nil {
+		log.Error("not starting: cannot listen", "err", err)
 		return fmt.Errorf("listen: %w", err)
 	}
 	log.Info("bridge listening", "addr", ln.Addr().String(), "issuer", cfg.Issuer)
@@ -167,4 +174,15 @@ func version(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	info, ok := debug.ReadBuildInfo()
 	_, err := fmt.Fprint(stdout, cli.Version(info, ok))
 	return err
+}
+
+// settingProblems lists config.Load's problems, one per line of its error.
+func settingProblems(err error) []string {
+	var problems []string
+	for _, line := range strings.Split(err.Error(), "\n") {
+		if line = strings.TrimSpace(line); line != "" && line != "invalid settings:" {
+			problems = append(problems, line)
+		}
+	}
+	return problems
 }

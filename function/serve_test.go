@@ -146,6 +146,40 @@ func TestServeWithoutKeysSaysWhatIsMissing(t *testing.T) {
 	}
 }
 
+// TestServeWithInvalidSettingsLogsWhy: settings serve refuses are logged as one JSON ERROR line
+// on stderr naming every problem (what Application Insights files at Error level), before the
+// process exits.
+func TestServeWithInvalidSettingsLogsWhy(t *testing.T) {
+	for k, v := range map[string]string{
+		"BRIDGE_ISSUER":         "https://bridge.example.com",
+		"IDME_CLIENT_ID":        "replace-with-your-idme-sandbox-client-id",
+		"BRIDGE_CLAIM_MAPPINGS": "military_rank",
+		"BRIDGE_CLIENTS":        `[{"client_id":"b2c","secret_name":"b2c-secret","redirect_uris":["https://contoso.b2clogin.com/contoso.onmicrosoft.com/oauth2/authresp"],"idme_scopes":["military"]}]`,
+	} {
+		t.Setenv(k, v)
+	}
+	var stdout, stderr syncBuffer
+	if code := run(context.Background(), []string{"serve"}, &stdout, &stderr); code != 1 {
+		t.Fatalf("exit %d with invalid settings", code)
+	}
+	var line string
+	for _, l := range strings.Split(stderr.String(), "\n") {
+		if strings.HasPrefix(l, "{") {
+			line = l
+			break
+		}
+	}
+	for _, want := range []string{`"level":"ERROR"`, `"msg":"not starting: invalid settings"`, "IDME_CLIENT_ID still holds the sample's placeholder",
+		"BRIDGE_CLAIM_MAPPINGS", "AzureWebJobsStorage__accountName", "handler check"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("the JSON error line lacks %q: %q (stderr: %s)", want, line, stderr.String())
+		}
+	}
+	if stdout.String() != "" {
+		t.Errorf("stdout: %s", stdout.String())
+	}
+}
+
 func freePort(t *testing.T) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

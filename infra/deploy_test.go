@@ -307,3 +307,27 @@ func runPackaged(t *testing.T, exe string) {
 		t.Errorf("handler policy key with the secret as an argument: %v\n%s", err, got)
 	}
 }
+
+// TestAzdWorkflowHasTheNameAzdLooksFor: `azd pipeline config` configures the workflow at
+// .github/workflows/azure-dev.yml and, finding none, offers to add a default one beside ours.
+// On GitHub's runners make's own apt-get has no root, so the workflow installs xmllint itself.
+func TestAzdWorkflowHasTheNameAzdLooksFor(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(repoRoot, ".github", "workflows", "azure-dev.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wf := string(data)
+	for _, want := range []string{"azd auth login", "azd provision --no-prompt", "azd deploy --no-prompt", "id-token: write"} {
+		if !strings.Contains(wf, want) {
+			t.Errorf("azure-dev.yml lacks %q", want)
+		}
+	}
+	install := strings.Index(wf, "sudo apt-get install -y -q libxml2-utils")
+	test := regexp.MustCompile(`(?m)^\s+make test$`).FindStringIndex(wf)
+	if test == nil {
+		t.Fatal("azure-dev.yml does not run make test")
+	}
+	if install < 0 || install > test[0] {
+		t.Error("azure-dev.yml must install libxml2-utils with sudo before make test")
+	}
+}

@@ -123,6 +123,7 @@ func TestSecurityProperties(t *testing.T) {
 			"keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'",
 			"storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'",
 			"monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'",
+			"keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'",
 		},
 	}
 	for file, wants := range checks {
@@ -132,6 +133,16 @@ func TestSecurityProperties(t *testing.T) {
 				t.Errorf("%s lacks %q", file, w)
 			}
 		}
+	}
+	// The bridge's identity only reads secrets; writing them (Officer) is the deployer's.
+	rbac := readBicep(t, infraPath("app", "rbac.bicep")).text
+	for _, role := range regexp.MustCompile(`roles\.(\w+)\)\n\s+principalId: identityPrincipalId`).FindAllStringSubmatch(rbac, -1) {
+		if role[1] != "storageBlobDataOwner" && role[1] != "keyVaultSecretsUser" && role[1] != "monitoringMetricsPublisher" {
+			t.Errorf("rbac.bicep gives the bridge's identity %s", role[1])
+		}
+	}
+	if n := len(regexp.MustCompile(`principalId: identityPrincipalId`).FindAllString(rbac, -1)); n != 3 {
+		t.Errorf("rbac.bicep gives the bridge's identity %d roles, want 3 (blob, secrets user, metrics)", n)
 	}
 	if f := readBicep(t, infraPath("app", "keyvault.bicep")); strings.Contains(f.text, "accessPolicies") {
 		t.Error("keyvault.bicep grants access by access policy; RBAC only")
