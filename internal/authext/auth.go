@@ -31,6 +31,7 @@ type authenticator struct {
 
 	mu       sync.Mutex
 	verifier *oidc.IDTokenVerifier
+	keySet   *tenantKeys
 }
 
 func newAuthenticator(x config.ExternalID, client *http.Client, now func() time.Time) *authenticator {
@@ -38,7 +39,7 @@ func newAuthenticator(x config.ExternalID, client *http.Client, now func() time.
 }
 
 // keys reads the tenant's discovery document once and builds the verifier on its key set
-// (go-oidc refreshes the keys itself when a token names an unknown kid).
+// (refetched, at most once a minute, when no held key verifies a token).
 func (a *authenticator) keys(ctx context.Context) (*oidc.IDTokenVerifier, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -59,16 +60,26 @@ func (a *authenticator) keys(ctx context.Context) (*oidc.IDTokenVerifier, error)
 	if !slices.Contains(a.issuers, meta.Issuer) {
 		a.issuers = append(a.issuers, meta.Issuer)
 	}
-	// The key set outlives this request: its fetches get their own context (and the client's
-	// timeout).
-	keySet := oidc.NewRemoteKeySet(oidc.ClientContext(context.Background(), a.client), meta.JWKSURI)
-	a.verifier = oidc.NewVerifier("", keySet, &oidc.Config{
+	a.keySet = newTenantKeys(meta.JWKSURI, a.client, a.now)
+	a.verifier = oidc.NewVerifier("", a.keySet, &oidc.Config{
 		SkipClientIDCheck:    true, // several audiences are accepted: checked below
 		SkipIssuerCheck:      true, // several spellings of the tenant are accepted: checked below
 		SupportedSigningAlgs: []string{oidc.RS256},
 		Now:                  a.now,
 	})
 	return a.verifier, nil
+}
+
+// prefetch reads the tenant's keys ahead of the first call (after keys succeeded).
+func (a *authenticator) prefetch(ctx context.Context) error {
+	a.mu.Lock()
+	ks := a.keySet
+	a.mu.Unlock()
+	if ks == nil {
+		return nil
+	}
+	ks.refresh(ctx)
+	return ks.unavailable()
 }
 
 // authenticate returns nil when r carries a token from the tenant for this extension.
@@ -84,6 +95,9 @@ func (a *authenticator) authenticate(ctx context.Context, r *http.Request) error
 	}
 	tok, err := v.Verify(ctx, raw)
 	if err != nil {
+		if why := a.keySet.unavailable(); why != nil {
+			return why // the keys could not be fetched: not the caller's fault
+		}
 		return fmt.Errorf("%w: %w", errUnauthenticated, err)
 	}
 	a.mu.Lock()

@@ -98,12 +98,15 @@ func New(o Options) (*Extension, error) {
 	}, nil
 }
 
-// Warm reads the tenant's discovery document ahead of the first call, retrying until it
+// Warm reads the tenant's discovery document and keys ahead of the first call, retrying until it
 // succeeds or ctx is done, so the first sign-in does not pay for it.
 func (e *Extension) Warm(ctx context.Context) {
 	for delay := time.Second; ; delay = min(2*delay, time.Minute) {
 		cctx, cancel := context.WithTimeout(ctx, outboundLimit)
 		_, err := e.auth.keys(cctx)
+		if err == nil {
+			err = e.auth.prefetch(cctx)
+		}
 		cancel()
 		if err == nil || ctx.Err() != nil {
 			return

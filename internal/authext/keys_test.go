@@ -1,0 +1,88 @@
+package authext
+
+import (
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"idmebridge/internal/authext/faketenant"
+)
+
+// countingTenant wraps the rig's stand-in tenant so its key set fetches are counted and can
+// be made to fail.
+type countingTenant struct {
+	next    http.Handler
+	fetches atomic.Int32
+	down    atomic.Bool
+}
+
+func (c *countingTenant) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == faketenant.KeysPath {
+		c.fetches.Add(1)
+		if c.down.Load() {
+			http.Error(w, "unavailable", http.StatusServiceUnavailable)
+			return
+		}
+	}
+	c.next.ServeHTTP(w, r)
+}
+
+func countKeyFetches(r *rig) *countingTenant {
+	c := &countingTenant{next: r.tenantSrv.Config.Handler}
+	r.tenantSrv.Config.Handler = c
+	return c
+}
+
+// TestForgedTokensDoNotDriveKeyFetches: tokens no tenant key verifies are refused without
+// making the bridge fetch the tenant's keys for each of them.
+func TestForgedTokensDoNotDriveKeyFetches(t *testing.T) {
+	r := newRig(t)
+	c := countKeyFetches(r)
+	body := sample(t, "token-issuance-start.json")
+	if status, _ := r.call(r.token(faketenant.Token{}), body); status != http.StatusOK {
+		t.Fatalf("good token: status %d", status)
+	}
+	for range 10 {
+		if status, _ := r.call(r.token(faketenant.Token{OtherKey: true}), body); status != http.StatusUnauthorized {
+			t.Fatalf("forged token: status %d", status)
+		}
+	}
+	if n := c.fetches.Load(); n > 2 {
+		t.Errorf("the tenant's keys were fetched %d times for 1 good and 10 forged tokens", n)
+	}
+}
+
+// TestKeySetUnreachable: discovery worked but the key set cannot be read: no claims, and not
+// a 401 (External ID would fail the sign-in).
+func TestKeySetUnreachable(t *testing.T) {
+	r := newRig(t)
+	c := countKeyFetches(r)
+	c.down.Store(true)
+	status, body := r.call(r.token(faketenant.Token{}), sample(t, "token-issuance-start.json"))
+	if status != http.StatusOK {
+		t.Fatalf("status %d (%v)", status, body)
+	}
+	if claims := checkResponseSchema(t, body); len(claims) != 0 {
+		t.Errorf("claims %v without checking the caller", claims)
+	}
+}
+
+// TestKeyRotation: a token signed with a key the tenant published after the bridge read its
+// keys is accepted once the refetch interval has passed.
+func TestKeyRotation(t *testing.T) {
+	r := newRig(t)
+	now := time.Now()
+	r.ext.auth.now = func() time.Time { return now }
+	body := sample(t, "token-issuance-start.json")
+	if status, _ := r.call(r.token(faketenant.Token{}), body); status != http.StatusOK {
+		t.Fatalf("status %d", status)
+	}
+	if err := r.tenant.Rotate(); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(keyRefetchInterval + time.Second)
+	if status, resp := r.call(r.token(faketenant.Token{}), body); status != http.StatusOK {
+		t.Fatalf("after rotation: status %d (%v)", status, resp)
+	}
+}
