@@ -93,14 +93,21 @@ func (r *reader) externalID(c *Config) ExternalID {
 	return x
 }
 
-// Issuers are the values a bearer token's iss may take. The tenant's discovery document names
-// the GUID form; Microsoft's documentation names the subdomain form, accepted when configured.
+// Issuers are the values a bearer token's iss may take, every one naming the tenant's GUID.
+// The tenant's discovery document names the GUID form under ciamlogin.com; Microsoft's
+// documentation names the subdomain form, accepted when configured; tenants have been seen
+// sending extension calls tokens issued by login.microsoftonline.com, and a v1 token (an
+// extension app left at accessTokenAcceptedVersion 1) names sts.windows.net. A token the
+// bridge refuses fails the sign-in, and only Entra can mint a token naming this tenant, so all
+// four spellings are accepted.
 func (x ExternalID) Issuers() []string {
 	out := []string{fmt.Sprintf("https://%s.ciamlogin.com/%s/v2.0", x.TenantID, x.TenantID)}
 	if x.TenantSubdomain != "" {
 		out = append(out, fmt.Sprintf("https://%s.ciamlogin.com/%s/v2.0", x.TenantSubdomain, x.TenantID))
 	}
-	return out
+	return append(out,
+		fmt.Sprintf("https://login.microsoftonline.com/%s/v2.0", x.TenantID),
+		fmt.Sprintf("https://sts.windows.net/%s/", x.TenantID))
 }
 
 // ExternalIDRedirectURIs are the two redirect URIs an External ID tenant uses with a custom OIDC

@@ -37,7 +37,8 @@ func TestExternalIDDefaults(t *testing.T) {
 		x.Budget != 900*time.Millisecond || x.GraphURL != "https://graph.microsoft.com" || x.IdentityIssuer != "https://bridge.example.com" {
 		t.Errorf("ExternalID = %+v", x)
 	}
-	want := []string{"https://" + testTenant + ".ciamlogin.com/" + testTenant + "/v2.0", "https://contoso.ciamlogin.com/" + testTenant + "/v2.0"}
+	want := []string{"https://" + testTenant + ".ciamlogin.com/" + testTenant + "/v2.0", "https://contoso.ciamlogin.com/" + testTenant + "/v2.0",
+		"https://login.microsoftonline.com/" + testTenant + "/v2.0", "https://sts.windows.net/" + testTenant + "/"}
 	if got := x.Issuers(); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("Issuers() = %v, want %v", got, want)
 	}
