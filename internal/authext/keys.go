@@ -34,10 +34,11 @@ type tenantKeys struct {
 	client *http.Client
 	now    func() time.Time
 
-	mu      sync.Mutex
-	keys    *oidc.StaticKeySet
-	tried   time.Time // last fetch attempt
-	lastErr error     // why the last fetch failed; nil after a success
+	fetching sync.Mutex // one fetch at a time; mu is never held across one
+	mu       sync.Mutex
+	keys     *oidc.StaticKeySet
+	tried    time.Time // last fetch attempt
+	lastErr  error     // why the last fetch failed; nil after a success
 }
 
 func newTenantKeys(url string, client *http.Client, now func() time.Time) *tenantKeys {
@@ -83,22 +84,29 @@ func (k *tenantKeys) held() *oidc.StaticKeySet {
 // refresh fetches the keys unless that was tried less than keyRefetchInterval ago
 // (keyRetryInterval after a failure); it returns the keys held afterwards.
 func (k *tenantKeys) refresh(ctx context.Context) *oidc.StaticKeySet {
+	k.fetching.Lock()
+	defer k.fetching.Unlock()
 	k.mu.Lock()
-	defer k.mu.Unlock()
 	wait := keyRefetchInterval
 	if k.lastErr != nil {
 		wait = keyRetryInterval
 	}
 	if !k.tried.IsZero() && k.now().Sub(k.tried) < wait {
+		defer k.mu.Unlock()
 		return k.keys
 	}
 	k.tried = k.now()
+	k.mu.Unlock()
+
 	keys, err := k.fetch(ctx)
+
+	k.mu.Lock()
+	defer k.mu.Unlock()
 	if err != nil {
 		k.lastErr = fmt.Errorf("tenant keys at %s: %w", k.url, err)
-		return k.keys
+	} else {
+		k.keys, k.lastErr = keys, nil
 	}
-	k.keys, k.lastErr = keys, nil
 	return k.keys
 }
 
