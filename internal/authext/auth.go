@@ -32,6 +32,10 @@ type authenticator struct {
 	mu       sync.Mutex
 	verifier *oidc.IDTokenVerifier
 	keySet   *tenantKeys
+	// The last failed discovery, answered again for keyRetryInterval so that calls (anyone's,
+	// before their token is checked) do not each ask the tenant while it is unreachable.
+	discoveryErr   error
+	discoveryTried time.Time
 }
 
 func newAuthenticator(x config.ExternalID, client *http.Client, now func() time.Time) *authenticator {
@@ -46,16 +50,22 @@ func (a *authenticator) keys(ctx context.Context) (*oidc.IDTokenVerifier, error)
 	if a.verifier != nil {
 		return a.verifier, nil
 	}
+	if a.discoveryErr != nil && a.now().Sub(a.discoveryTried) < keyRetryInterval {
+		return nil, a.discoveryErr
+	}
+	a.discoveryTried = a.now()
 	provider, err := oidc.NewProvider(oidc.ClientContext(ctx, a.client), a.authority)
 	if err != nil {
-		return nil, fmt.Errorf("tenant discovery at %s: %w", a.authority, err)
+		a.discoveryErr = fmt.Errorf("tenant discovery at %s: %w", a.authority, err)
+		return nil, a.discoveryErr
 	}
 	var meta struct {
 		Issuer  string `json:"issuer"`
 		JWKSURI string `json:"jwks_uri"`
 	}
 	if err := provider.Claims(&meta); err != nil || meta.JWKSURI == "" {
-		return nil, fmt.Errorf("tenant discovery at %s names no jwks_uri", a.authority)
+		a.discoveryErr = fmt.Errorf("tenant discovery at %s names no jwks_uri", a.authority)
+		return nil, a.discoveryErr
 	}
 	if !slices.Contains(a.issuers, meta.Issuer) {
 		a.issuers = append(a.issuers, meta.Issuer)

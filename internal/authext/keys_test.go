@@ -86,3 +86,23 @@ func TestKeyRotation(t *testing.T) {
 		t.Fatalf("after rotation: status %d (%v)", status, resp)
 	}
 }
+
+// TestDiscoveryDownIsNotAskedPerCall: while the tenant's discovery fails, calls (checked or
+// not) do not each ask for it again.
+func TestDiscoveryDownIsNotAskedPerCall(t *testing.T) {
+	r := newRig(t)
+	var asked atomic.Int32
+	r.tenantSrv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		asked.Add(1)
+		http.Error(w, "unavailable", http.StatusServiceUnavailable)
+	})
+	body := sample(t, "token-issuance-start.json")
+	for range 10 {
+		if status, _ := r.call("forged", body); status != http.StatusOK {
+			t.Fatalf("status %d", status)
+		}
+	}
+	if n := asked.Load(); n != 1 {
+		t.Errorf("discovery asked %d times for 10 calls", n)
+	}
+}
