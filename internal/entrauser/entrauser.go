@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -139,8 +140,11 @@ func (d *Directory) FederatedSubject(ctx context.Context, userID string) (string
 	return d.pick(user.Identities)
 }
 
-// pick finds the bridge's federated identity.
+// pick finds the bridge's federated identity. When there is none, the error names the
+// issuers of the user's federated identities (provider names, not personal data): if the
+// bridge's is among them under another spelling, EXTERNALID_IDENTITY_ISSUER is the fix.
 func (d *Directory) pick(ids []Identity) (string, error) {
+	var others []string
 	for _, id := range ids {
 		if !strings.EqualFold(id.SignInType, "federated") || id.IssuerAssignedID == "" {
 			continue
@@ -151,6 +155,10 @@ func (d *Directory) pick(ids []Identity) (string, error) {
 				return id.IssuerAssignedID, nil
 			}
 		}
+		others = append(others, strconv.Quote(id.Issuer))
+	}
+	if len(others) > 0 {
+		return "", fmt.Errorf("%w (its federated identities are issued by %s, not %q)", ErrNoFederatedIdentity, strings.Join(others, ", "), d.o.Issuer)
 	}
 	return "", ErrNoFederatedIdentity
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -55,6 +56,23 @@ func TestFederatedSubject(t *testing.T) {
 				t.Fatalf("FederatedSubject = %q, %v; want %q, %v", got, err, tt.want, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestNoBridgeIdentityNamesTheIssuersFound: the reason says which issuers the user's federated
+// identities carry, so a spelling External ID stores for the bridge can be set as
+// EXTERNALID_IDENTITY_ISSUER; it names no identifier of the user.
+func TestNoBridgeIdentityNamesTheIssuersFound(t *testing.T) {
+	g := graphfake.New()
+	g.AddUser(userID, entrauser.Identity{SignInType: "federated", Issuer: "bridge-idp.ciamlogin.com", IssuerAssignedID: "idme-uuid"},
+		entrauser.Identity{SignInType: "emailAddress", Issuer: "contoso.onmicrosoft.com", IssuerAssignedID: "vera@example.com"})
+	_, err := directory(t, g).FederatedSubject(context.Background(), userID)
+	if !errors.Is(err, entrauser.ErrNoFederatedIdentity) {
+		t.Fatalf("err = %v", err)
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, `"bridge-idp.ciamlogin.com"`) || strings.Contains(msg, "idme-uuid") || strings.Contains(msg, "vera@") {
+		t.Errorf("reason %q: want the federated issuer named and no identifier of the user", msg)
 	}
 }
 
