@@ -56,6 +56,7 @@ func TestExternalIDRejects(t *testing.T) {
 		{"budget over External ID's limit", "EXTERNALID_EXTENSION_BUDGET", "2s", "1900ms"},
 		{"subdomain with a dot", "EXTERNALID_TENANT_SUBDOMAIN", "contoso.ciamlogin.com", "subdomain alone"},
 		{"plain http authority", "EXTERNALID_AUTHORITY", "http://login.example.com", "https"},
+		{"Graph client not a GUID", "EXTERNALID_GRAPH_CLIENT_ID", "bridge-graph", "EXTERNALID_GRAPH_CLIENT_ID must be"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
