@@ -14,7 +14,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -187,14 +186,14 @@ func (e *Extension) claimsFor(ctx context.Context, ev *event) (map[string]any, s
 	}
 	subject, err := e.subject(ctx, userID)
 	if err != nil {
-		return nil, fmt.Sprintf("no ID.me subject for the user: %v", err)
+		return nil, "no ID.me subject for the user: " + failure(err)
 	}
 	rec, err := e.record(ctx, subject)
 	if errors.Is(err, verification.ErrNoRecord) {
 		return nil, "no verification record for the user"
 	}
 	if err != nil {
-		return nil, fmt.Sprintf("verification record unavailable: %v", err)
+		return nil, "verification record unavailable: " + failure(err)
 	}
 	claims, dropped := claimsFor(rec)
 	if len(dropped) > 0 {

@@ -1,10 +1,18 @@
 package authext
 
 import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 
 	"idmebridge/internal/authext/faketenant"
 )
@@ -104,5 +112,33 @@ func TestDiscoveryDownIsNotAskedPerCall(t *testing.T) {
 	}
 	if n := asked.Load(); n != 1 {
 		t.Errorf("discovery asked %d times for 10 calls", n)
+	}
+}
+
+// TestFailureReasonsNameNoUser: when the record store fails, the logged reason says how, but
+// not the request URL, which holds the user's ID.me uuid.
+func TestFailureReasonsNameNoUser(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"transport", &url.Error{Op: "Get", URL: "https://acct.blob.core.windows.net/idme-verifications?prefix=" + veteranSub + "/", Err: context.DeadlineExceeded}, "deadline exceeded"},
+		{"storage answer", fmt.Errorf("list verification records: %w", &azcore.ResponseError{StatusCode: 403, ErrorCode: "AuthorizationPermissionMismatch", RawResponse: &http.Response{
+			StatusCode: 403, Request: &http.Request{Method: http.MethodGet, URL: &url.URL{Scheme: "https", Host: "acct.blob.core.windows.net", RawQuery: "prefix=" + veteranSub}}}}), "HTTP 403 AuthorizationPermissionMismatch"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t)
+			var logged bytes.Buffer
+			r.ext.log = slog.New(slog.NewTextHandler(&logged, nil))
+			r.records.err = tt.err
+			if status, _ := r.call(r.token(faketenant.Token{}), eventFor(t, memberUser)); status != http.StatusOK {
+				t.Fatalf("status %d", status)
+			}
+			if out := logged.String(); strings.Contains(out, veteranSub) || strings.Contains(out, memberUser) || !strings.Contains(out, tt.want) {
+				t.Errorf("log %q: want %q and no identifier of the user", out, tt.want)
+			}
+		})
 	}
 }

@@ -112,6 +112,10 @@ func (d *Directory) FederatedSubject(ctx context.Context, userID string) (string
 	req.Header.Set("Accept", "application/json")
 	resp, err := d.o.HTTPClient.Do(req)
 	if err != nil {
+		// The transport's error quotes the URL, which holds the user's id: keep what failed only.
+		if ue, ok := errors.AsType[*url.Error](err); ok {
+			err = ue.Err
+		}
 		return "", fmt.Errorf("graph user: %w", err)
 	}
 	defer resp.Body.Close()

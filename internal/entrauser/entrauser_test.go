@@ -3,6 +3,7 @@ package entrauser_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -101,5 +102,22 @@ func TestFederatedSubjectTokenFailure(t *testing.T) {
 	d, _ := entrauser.New(entrauser.Options{GraphURL: srv.URL, Credential: cred, Issuer: bridgeIssuer})
 	if _, err := d.FederatedSubject(context.Background(), userID); err == nil {
 		t.Fatal("no error without a Graph token")
+	}
+}
+
+// TestSlowGraphErrorNamesNoUser: a Graph call that times out is reported without the URL,
+// which carries the user's id.
+func TestSlowGraphErrorNamesNoUser(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-release }))
+	defer srv.Close()
+	defer close(release)
+	d, err := entrauser.New(entrauser.Options{GraphURL: srv.URL, Credential: &fake.TokenCredential{}, Issuer: bridgeIssuer, Timeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = d.FederatedSubject(context.Background(), userID)
+	if err == nil || strings.Contains(err.Error(), userID) {
+		t.Errorf("err = %v: want an error that does not name the user", err)
 	}
 }
