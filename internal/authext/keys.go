@@ -34,7 +34,7 @@ type tenantKeys struct {
 	client *http.Client
 	now    func() time.Time
 
-	fetching sync.Mutex // one fetch at a time; mu is never held across one
+	fetching flight // one fetch at a time; mu is never held across one
 	mu       sync.Mutex
 	keys     *oidc.StaticKeySet
 	tried    time.Time // last fetch attempt
@@ -84,30 +84,40 @@ func (k *tenantKeys) held() *oidc.StaticKeySet {
 // refresh fetches the keys unless that was tried less than keyRefetchInterval ago
 // (keyRetryInterval after a failure); it returns the keys held afterwards.
 func (k *tenantKeys) refresh(ctx context.Context) *oidc.StaticKeySet {
-	k.fetching.Lock()
-	defer k.fetching.Unlock()
-	k.mu.Lock()
-	wait := keyRefetchInterval
-	if k.lastErr != nil {
-		wait = keyRetryInterval
+	for {
+		k.mu.Lock()
+		wait := keyRefetchInterval
+		if k.lastErr != nil {
+			wait = keyRetryInterval
+		}
+		recent := !k.tried.IsZero() && k.now().Sub(k.tried) < wait
+		held := k.keys
+		k.mu.Unlock()
+		if recent {
+			return held
+		}
+		lead, done, err := k.fetching.lead(ctx)
+		if err != nil {
+			return held
+		}
+		if !lead {
+			continue // another caller's fetch ended: take its outcome
+		}
+		k.mu.Lock()
+		k.tried = k.now()
+		k.mu.Unlock()
+		keys, err := k.fetch(ctx)
+		k.mu.Lock()
+		if err != nil {
+			k.lastErr = fmt.Errorf("tenant keys at %s: %w", k.url, err)
+		} else {
+			k.keys, k.lastErr = keys, nil
+		}
+		held = k.keys
+		k.mu.Unlock()
+		done()
+		return held
 	}
-	if !k.tried.IsZero() && k.now().Sub(k.tried) < wait {
-		defer k.mu.Unlock()
-		return k.keys
-	}
-	k.tried = k.now()
-	k.mu.Unlock()
-
-	keys, err := k.fetch(ctx)
-
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if err != nil {
-		k.lastErr = fmt.Errorf("tenant keys at %s: %w", k.url, err)
-	} else {
-		k.keys, k.lastErr = keys, nil
-	}
-	return k.keys
 }
 
 // fetch reads the tenant's JWKS and keeps its RSA keys (the extension accepts RS256 only).

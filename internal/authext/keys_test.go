@@ -142,3 +142,25 @@ func TestFailureReasonsNameNoUser(t *testing.T) {
 		})
 	}
 }
+
+// TestSlowDiscoveryInProgressKeepsTheBudget: a call that arrives while a longer discovery
+// (Warm's, 5 s) hangs answers without claims within its own budget instead of waiting for it.
+func TestSlowDiscoveryInProgressKeepsTheBudget(t *testing.T) {
+	r := newRig(t)
+	release := make(chan struct{})
+	defer close(release)
+	r.tenantSrv.Config.Handler = http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-release })
+	warm, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	go func() { _, _ = r.ext.auth.keys(warm) }()
+	time.Sleep(50 * time.Millisecond) // the discovery above is under way
+	start := time.Now()
+	status, body := r.call(r.token(faketenant.Token{}), eventFor(t, memberUser))
+	elapsed := time.Since(start)
+	if status != http.StatusOK || len(checkResponseSchema(t, body)) != 0 {
+		t.Fatalf("status %d, body %v: want an answer without claims", status, body)
+	}
+	if elapsed > r.ext.cfg.Budget+300*time.Millisecond {
+		t.Errorf("answered in %v, over the %v budget", elapsed, r.ext.cfg.Budget)
+	}
+}
