@@ -67,6 +67,9 @@ param externalIdExtensionAppId string = ''
 @description('Its application ID URI (api://...), when tokens carry that as audience.')
 param externalIdExtensionAppIdUri string = ''
 
+@description('App registration that reads Graph in the External ID tenant, trusting the bridge\'s managed identity as its federated credential.')
+param externalIdGraphClientId string = ''
+
 @description('Key Vault purge protection (recommended in production; cannot be turned off again).')
 param keyVaultPurgeProtection bool = false
 
@@ -179,6 +182,7 @@ module bridge 'app/bridge.bicep' = {
     externalIdTenantSubdomain: externalIdTenantSubdomain
     externalIdExtensionAppId: externalIdExtensionAppId
     externalIdExtensionAppIdUri: externalIdExtensionAppIdUri
+    externalIdGraphClientId: externalIdGraphClientId
   }
   // The host reads its storage and the bridge its secrets through the identity from the
   // first start: grant the roles before the app exists.

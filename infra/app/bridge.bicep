@@ -32,6 +32,7 @@ param externalIdTenantId string = ''
 param externalIdTenantSubdomain string = ''
 param externalIdExtensionAppId string = ''
 param externalIdExtensionAppIdUri string = ''
+param externalIdGraphClientId string = ''
 
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
@@ -155,6 +156,7 @@ var bridgeSettings = {
   EXTERNALID_EXTENSION_APP_ID_URI: externalIdExtensionAppIdUri
   EXTERNALID_EXTENSION_BUDGET: '900ms'
   EXTERNALID_GRAPH_URL: 'https://graph.microsoft.com'
+  EXTERNALID_GRAPH_CLIENT_ID: externalIdGraphClientId
   AzureWebJobsStorage__accountName: storage.name
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identityClientId

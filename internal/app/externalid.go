@@ -32,7 +32,11 @@ func (b *Bridge) addExternalID(p Parts) error {
 	if !x.Enabled {
 		return nil
 	}
-	cred, err := Credential(p)
+	identity, err := Credential(p)
+	if err != nil {
+		return fmt.Errorf("external ID extension: %w", err)
+	}
+	cred, err := graphCredential(x, identity, nil)
 	if err != nil {
 		return fmt.Errorf("external ID extension: %w", err)
 	}

@@ -31,6 +31,12 @@ type authenticator struct {
 
 	mu       sync.Mutex
 	verifier *oidc.IDTokenVerifier
+	keySet   *tenantKeys
+	// The last failed discovery, answered again for keyRetryInterval so that calls (anyone's,
+	// before their token is checked) do not each ask the tenant while it is unreachable.
+	discoveryErr   error
+	discoveryTried time.Time
+	discovery      flight
 }
 
 func newAuthenticator(x config.ExternalID, client *http.Client, now func() time.Time) *authenticator {
@@ -38,37 +44,81 @@ func newAuthenticator(x config.ExternalID, client *http.Client, now func() time.
 }
 
 // keys reads the tenant's discovery document once and builds the verifier on its key set
-// (go-oidc refreshes the keys itself when a token names an unknown kid).
+// (refetched, at most once a minute, when no held key verifies a token). No lock is held
+// across the network: a caller waits for another's discovery only as long as ctx allows.
 func (a *authenticator) keys(ctx context.Context) (*oidc.IDTokenVerifier, error) {
+	for {
+		a.mu.Lock()
+		v, throttled := a.verifier, a.discoveryErr != nil && a.now().Sub(a.discoveryTried) < keyRetryInterval
+		err := a.discoveryErr
+		a.mu.Unlock()
+		if v != nil {
+			return v, nil
+		}
+		if throttled {
+			return nil, err
+		}
+		lead, done, err := a.discovery.lead(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if !lead {
+			continue // another caller's discovery ended: look at its outcome
+		}
+		v, err = a.discover(ctx)
+		done()
+		return v, err
+	}
+}
+
+// discover reads the discovery document and builds the verifier.
+func (a *authenticator) discover(ctx context.Context) (*oidc.IDTokenVerifier, error) {
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.verifier != nil {
-		return a.verifier, nil
+	a.discoveryTried = a.now()
+	a.mu.Unlock()
+	fail := func(err error) (*oidc.IDTokenVerifier, error) {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		a.discoveryErr = err
+		return nil, err
 	}
 	provider, err := oidc.NewProvider(oidc.ClientContext(ctx, a.client), a.authority)
 	if err != nil {
-		return nil, fmt.Errorf("tenant discovery at %s: %w", a.authority, err)
+		return fail(fmt.Errorf("tenant discovery at %s: %w", a.authority, err))
 	}
 	var meta struct {
 		Issuer  string `json:"issuer"`
 		JWKSURI string `json:"jwks_uri"`
 	}
 	if err := provider.Claims(&meta); err != nil || meta.JWKSURI == "" {
-		return nil, fmt.Errorf("tenant discovery at %s names no jwks_uri", a.authority)
+		return fail(fmt.Errorf("tenant discovery at %s names no jwks_uri", a.authority))
 	}
-	if !slices.Contains(a.issuers, meta.Issuer) {
-		a.issuers = append(a.issuers, meta.Issuer)
-	}
-	// The key set outlives this request: its fetches get their own context (and the client's
-	// timeout).
-	keySet := oidc.NewRemoteKeySet(oidc.ClientContext(context.Background(), a.client), meta.JWKSURI)
-	a.verifier = oidc.NewVerifier("", keySet, &oidc.Config{
+	keySet := newTenantKeys(meta.JWKSURI, a.client, a.now)
+	v := oidc.NewVerifier("", keySet, &oidc.Config{
 		SkipClientIDCheck:    true, // several audiences are accepted: checked below
 		SkipIssuerCheck:      true, // several spellings of the tenant are accepted: checked below
 		SupportedSigningAlgs: []string{oidc.RS256},
 		Now:                  a.now,
 	})
-	return a.verifier, nil
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !slices.Contains(a.issuers, meta.Issuer) {
+		a.issuers = append(a.issuers, meta.Issuer)
+	}
+	a.keySet, a.verifier, a.discoveryErr = keySet, v, nil
+	return v, nil
+}
+
+// prefetch reads the tenant's keys ahead of the first call (after keys succeeded).
+func (a *authenticator) prefetch(ctx context.Context) error {
+	a.mu.Lock()
+	ks := a.keySet
+	a.mu.Unlock()
+	if ks == nil {
+		return nil
+	}
+	ks.refresh(ctx)
+	return ks.unavailable()
 }
 
 // authenticate returns nil when r carries a token from the tenant for this extension.
@@ -84,6 +134,9 @@ func (a *authenticator) authenticate(ctx context.Context, r *http.Request) error
 	}
 	tok, err := v.Verify(ctx, raw)
 	if err != nil {
+		if why := a.keySet.unavailable(); why != nil {
+			return why // the keys could not be fetched: not the caller's fault
+		}
 		return fmt.Errorf("%w: %w", errUnauthenticated, err)
 	}
 	a.mu.Lock()

@@ -14,7 +14,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -98,12 +97,15 @@ func New(o Options) (*Extension, error) {
 	}, nil
 }
 
-// Warm reads the tenant's discovery document ahead of the first call, retrying until it
+// Warm reads the tenant's discovery document and keys ahead of the first call, retrying until it
 // succeeds or ctx is done, so the first sign-in does not pay for it.
 func (e *Extension) Warm(ctx context.Context) {
 	for delay := time.Second; ; delay = min(2*delay, time.Minute) {
 		cctx, cancel := context.WithTimeout(ctx, outboundLimit)
 		_, err := e.auth.keys(cctx)
+		if err == nil {
+			err = e.auth.prefetch(cctx)
+		}
 		cancel()
 		if err == nil || ctx.Err() != nil {
 			return
@@ -184,14 +186,14 @@ func (e *Extension) claimsFor(ctx context.Context, ev *event) (map[string]any, s
 	}
 	subject, err := e.subject(ctx, userID)
 	if err != nil {
-		return nil, fmt.Sprintf("no ID.me subject for the user: %v", err)
+		return nil, "no ID.me subject for the user: " + failure(err)
 	}
 	rec, err := e.record(ctx, subject)
 	if errors.Is(err, verification.ErrNoRecord) {
 		return nil, "no verification record for the user"
 	}
 	if err != nil {
-		return nil, fmt.Sprintf("verification record unavailable: %v", err)
+		return nil, "verification record unavailable: " + failure(err)
 	}
 	claims, dropped := claimsFor(rec)
 	if len(dropped) > 0 {

@@ -90,12 +90,13 @@ func veteranRecord() *verification.Record {
 
 // rig is one extension behind HTTP with a stand-in tenant.
 type rig struct {
-	t       testing.TB
-	tenant  *faketenant.Tenant
-	ext     *Extension
-	srv     *httptest.Server
-	users   *fakeUsers
-	records *fakeRecords
+	t         testing.TB
+	tenant    *faketenant.Tenant
+	tenantSrv *httptest.Server
+	ext       *Extension
+	srv       *httptest.Server
+	users     *fakeUsers
+	records   *fakeRecords
 }
 
 func newRig(t testing.TB) *rig {
@@ -120,7 +121,7 @@ func newRig(t testing.TB) *rig {
 	}
 	srv := httptest.NewServer(ext)
 	t.Cleanup(srv.Close)
-	return &rig{t: t, tenant: tenant, ext: ext, srv: srv, users: users, records: records}
+	return &rig{t: t, tenant: tenant, tenantSrv: tenantSrv, ext: ext, srv: srv, users: users, records: records}
 }
 
 func (r *rig) token(o faketenant.Token) string {

@@ -32,6 +32,12 @@ type ExternalID struct {
 	// IdentityIssuer is the issuer External ID records on a user's federated identity for the
 	// bridge: the bridge's issuer unless overridden.
 	IdentityIssuer string
+	// GraphClientID, when set, is an app registration the External ID tenant trusts for Graph
+	// (User.Read.All): the bridge gets Graph tokens for the tenant as that app, proving itself
+	// with its managed identity (a federated identity credential), because an Azure managed
+	// identity belongs to its subscription's tenant, not to the External ID tenant. Empty: the
+	// bridge's own credential is used as it is.
+	GraphClientID string
 }
 
 // ExtensionCaller is the application ID of Microsoft Entra's authentication events service:
@@ -52,6 +58,7 @@ func (r *reader) externalID(c *Config) ExternalID {
 		Budget:          r.duration("EXTERNALID_EXTENSION_BUDGET"),
 		GraphURL:        strings.TrimRight(r.str("EXTERNALID_GRAPH_URL"), "/"),
 		IdentityIssuer:  cmp.Or(r.str("EXTERNALID_IDENTITY_ISSUER"), c.Issuer),
+		GraphClientID:   strings.ToLower(r.str("EXTERNALID_GRAPH_CLIENT_ID")),
 	}
 	for _, name := range []string{"EXTERNALID_EXTENSION_APP_ID", "EXTERNALID_EXTENSION_APP_ID_URI"} {
 		if v := r.str(name); v != "" {
@@ -87,20 +94,30 @@ func (r *reader) externalID(c *Config) ExternalID {
 	if !c.Azure.VerificationRecords {
 		r.fail("the External ID extension reads verification records: set BRIDGE_VERIFICATION_RECORDS=true")
 	}
+	if x.GraphClientID != "" && !guidPattern.MatchString(x.GraphClientID) {
+		r.fail("EXTERNALID_GRAPH_CLIENT_ID must be the application (client) ID of the app registration that reads Graph, not %q", x.GraphClientID)
+	}
 	if x.IdentityIssuer == "" {
 		r.fail("EXTERNALID_IDENTITY_ISSUER is empty and BRIDGE_ISSUER is not set")
 	}
 	return x
 }
 
-// Issuers are the values a bearer token's iss may take. The tenant's discovery document names
-// the GUID form; Microsoft's documentation names the subdomain form, accepted when configured.
+// Issuers are the values a bearer token's iss may take, every one naming the tenant's GUID.
+// The tenant's discovery document names the GUID form under ciamlogin.com; Microsoft's
+// documentation names the subdomain form, accepted when configured; tenants have been seen
+// sending extension calls tokens issued by login.microsoftonline.com, and a v1 token (an
+// extension app left at accessTokenAcceptedVersion 1) names sts.windows.net. A token the
+// bridge refuses fails the sign-in, and only Entra can mint a token naming this tenant, so all
+// four spellings are accepted.
 func (x ExternalID) Issuers() []string {
 	out := []string{fmt.Sprintf("https://%s.ciamlogin.com/%s/v2.0", x.TenantID, x.TenantID)}
 	if x.TenantSubdomain != "" {
 		out = append(out, fmt.Sprintf("https://%s.ciamlogin.com/%s/v2.0", x.TenantSubdomain, x.TenantID))
 	}
-	return out
+	return append(out,
+		fmt.Sprintf("https://login.microsoftonline.com/%s/v2.0", x.TenantID),
+		fmt.Sprintf("https://sts.windows.net/%s/", x.TenantID))
 }
 
 // ExternalIDRedirectURIs are the two redirect URIs an External ID tenant uses with a custom OIDC

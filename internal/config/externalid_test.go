@@ -37,7 +37,8 @@ func TestExternalIDDefaults(t *testing.T) {
 		x.Budget != 900*time.Millisecond || x.GraphURL != "https://graph.microsoft.com" || x.IdentityIssuer != "https://bridge.example.com" {
 		t.Errorf("ExternalID = %+v", x)
 	}
-	want := []string{"https://" + testTenant + ".ciamlogin.com/" + testTenant + "/v2.0", "https://contoso.ciamlogin.com/" + testTenant + "/v2.0"}
+	want := []string{"https://" + testTenant + ".ciamlogin.com/" + testTenant + "/v2.0", "https://contoso.ciamlogin.com/" + testTenant + "/v2.0",
+		"https://login.microsoftonline.com/" + testTenant + "/v2.0", "https://sts.windows.net/" + testTenant + "/"}
 	if got := x.Issuers(); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("Issuers() = %v, want %v", got, want)
 	}
@@ -55,6 +56,7 @@ func TestExternalIDRejects(t *testing.T) {
 		{"budget over External ID's limit", "EXTERNALID_EXTENSION_BUDGET", "2s", "1900ms"},
 		{"subdomain with a dot", "EXTERNALID_TENANT_SUBDOMAIN", "contoso.ciamlogin.com", "subdomain alone"},
 		{"plain http authority", "EXTERNALID_AUTHORITY", "http://login.example.com", "https"},
+		{"Graph client not a GUID", "EXTERNALID_GRAPH_CLIENT_ID", "bridge-graph", "EXTERNALID_GRAPH_CLIENT_ID must be"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -72,6 +72,7 @@ func Settings() []Setting {
 		{"EXTERNALID_AUTHORITY", "", Operator, "override of the tenant's OIDC authority (tests, local runs)"},
 		{"EXTERNALID_GRAPH_URL", "https://graph.microsoft.com", Operator, "Microsoft Graph base URL"},
 		{"EXTERNALID_IDENTITY_ISSUER", "", Operator, "issuer External ID records on the user's identity; default BRIDGE_ISSUER"},
+		{"EXTERNALID_GRAPH_CLIENT_ID", "", Operator, "app registration that reads Graph in the External ID tenant, as the managed identity's federated credential"},
 		{"BRIDGE_LISTEN_HOST", "127.0.0.1", Operator, "interface the server listens on"},
 		{StorageSetting, "", Operator, "storage connection string (UseDevelopmentStorage=true: Azurite)"},
 		{StorageAccountSetting, "", Operator, "storage account name, for an identity-based connection"},

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -111,6 +112,10 @@ func (d *Directory) FederatedSubject(ctx context.Context, userID string) (string
 	req.Header.Set("Accept", "application/json")
 	resp, err := d.o.HTTPClient.Do(req)
 	if err != nil {
+		// The transport's error quotes the URL, which holds the user's id: keep what failed only.
+		if ue, ok := errors.AsType[*url.Error](err); ok {
+			err = ue.Err
+		}
 		return "", fmt.Errorf("graph user: %w", err)
 	}
 	defer resp.Body.Close()
@@ -139,8 +144,11 @@ func (d *Directory) FederatedSubject(ctx context.Context, userID string) (string
 	return d.pick(user.Identities)
 }
 
-// pick finds the bridge's federated identity.
+// pick finds the bridge's federated identity. When there is none, the error names the
+// issuers of the user's federated identities (provider names, not personal data): if the
+// bridge's is among them under another spelling, EXTERNALID_IDENTITY_ISSUER is the fix.
 func (d *Directory) pick(ids []Identity) (string, error) {
+	var others []string
 	for _, id := range ids {
 		if !strings.EqualFold(id.SignInType, "federated") || id.IssuerAssignedID == "" {
 			continue
@@ -151,6 +159,10 @@ func (d *Directory) pick(ids []Identity) (string, error) {
 				return id.IssuerAssignedID, nil
 			}
 		}
+		others = append(others, strconv.Quote(id.Issuer))
+	}
+	if len(others) > 0 {
+		return "", fmt.Errorf("%w (its federated identities are issued by %s, not %q)", ErrNoFederatedIdentity, strings.Join(others, ", "), d.o.Issuer)
 	}
 	return "", ErrNoFederatedIdentity
 }

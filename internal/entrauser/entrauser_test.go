@@ -3,7 +3,9 @@ package entrauser_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,6 +60,23 @@ func TestFederatedSubject(t *testing.T) {
 	}
 }
 
+// TestNoBridgeIdentityNamesTheIssuersFound: the reason says which issuers the user's federated
+// identities carry, so a spelling External ID stores for the bridge can be set as
+// EXTERNALID_IDENTITY_ISSUER; it names no identifier of the user.
+func TestNoBridgeIdentityNamesTheIssuersFound(t *testing.T) {
+	g := graphfake.New()
+	g.AddUser(userID, entrauser.Identity{SignInType: "federated", Issuer: "bridge-idp.ciamlogin.com", IssuerAssignedID: "idme-uuid"},
+		entrauser.Identity{SignInType: "emailAddress", Issuer: "contoso.onmicrosoft.com", IssuerAssignedID: "vera@example.com"})
+	_, err := directory(t, g).FederatedSubject(context.Background(), userID)
+	if !errors.Is(err, entrauser.ErrNoFederatedIdentity) {
+		t.Fatalf("err = %v", err)
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, `"bridge-idp.ciamlogin.com"`) || strings.Contains(msg, "idme-uuid") || strings.Contains(msg, "vera@") {
+		t.Errorf("reason %q: want the federated issuer named and no identifier of the user", msg)
+	}
+}
+
 func TestFederatedSubjectUnknownUser(t *testing.T) {
 	g := graphfake.New()
 	d := directory(t, g)
@@ -83,5 +102,22 @@ func TestFederatedSubjectTokenFailure(t *testing.T) {
 	d, _ := entrauser.New(entrauser.Options{GraphURL: srv.URL, Credential: cred, Issuer: bridgeIssuer})
 	if _, err := d.FederatedSubject(context.Background(), userID); err == nil {
 		t.Fatal("no error without a Graph token")
+	}
+}
+
+// TestSlowGraphErrorNamesNoUser: a Graph call that times out is reported without the URL,
+// which carries the user's id.
+func TestSlowGraphErrorNamesNoUser(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-release }))
+	defer srv.Close()
+	defer close(release)
+	d, err := entrauser.New(entrauser.Options{GraphURL: srv.URL, Credential: &fake.TokenCredential{}, Issuer: bridgeIssuer, Timeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = d.FederatedSubject(context.Background(), userID)
+	if err == nil || strings.Contains(err.Error(), userID) {
+		t.Errorf("err = %v: want an error that does not name the user", err)
 	}
 }

@@ -54,6 +54,16 @@ func newKey(kid string) (jwk.Key, error) {
 	return key, nil
 }
 
+// Rotate replaces the tenant's signing key with a new one (a new kid), as Entra rotates keys.
+func (t *Tenant) Rotate() error {
+	key, err := newKey(fmt.Sprintf("tenant-key-%d", time.Now().UnixNano()))
+	if err != nil {
+		return err
+	}
+	t.key = key
+	return nil
+}
+
 // Issuer is the iss of the tokens External ID sends: the tenant-GUID form under ciamlogin.com.
 func (t *Tenant) Issuer() string {
 	return fmt.Sprintf("https://%s.ciamlogin.com/%s/v2.0", t.TenantID, t.TenantID)
