@@ -41,7 +41,7 @@ func parseCommand(args []string, stdout, stderr io.Writer) (Options, slog.Level,
 	fs.IntVar(&o.RPPort, "rp-port", 7073, "port of the demo relying party")
 	fs.StringVar(&o.ClientID, "client-id", devClientID, "the bridge client id of the demo (and of your application)")
 	fs.StringVar(&o.ClientSecret, "client-secret", "", "its client secret (default: a new random one, printed)")
-	fs.Var(&redirects, "redirect-uri", "your application's redirect URI, registered beside the demo's (repeatable; http only on localhost)")
+	fs.Var(&redirects, "redirect-uri", "your application's redirect URI, registered beside the demo's (repeatable; on localhost, http or https)")
 	fs.StringVar(&o.PoliciesDir, "policies", "policies", "the B2C policy files the demo reads its B2C view from")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := cli.Parse(fs, args, stdout, stderr); err != nil {
