@@ -72,6 +72,11 @@ func TestRotationByCommand(t *testing.T) {
 	if r := runKeys([]string{"retire", "--kid", oldKid}, set2, t0); r.err == nil {
 		t.Fatal("retired the key that signs now")
 	}
+	// A key that has not signed yet cannot leave before it starts; the error says what to do.
+	if r := runKeys([]string{"retire", "--kid", newKid}, set2, t0); r.err == nil || !strings.Contains(r.err.Error(), "has not started signing") ||
+		!strings.Contains(r.err.Error(), "from before it was added") {
+		t.Fatalf("retire of a waiting key: %v", r.err)
+	}
 	t1 := t0.Add(48 * time.Hour)
 	r = runKeys([]string{"retire", "--kid", oldKid, "--after", "20m"}, set2, t1)
 	if r.err != nil {
