@@ -119,7 +119,7 @@ func Subcommand(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (name
 	switch {
 	case len(args) == 0:
 		return "", nil, Usage(fs, stderr, errors.New("a command is required"))
-	case args[0] == "help" && len(args) == 1:
+	case args[0] == "help" && (len(args) == 1 || isHelpFlag(args[1])):
 		fs.SetOutput(stdout)
 		fs.Usage()
 		return "", nil, ErrHelp
@@ -127,4 +127,13 @@ func Subcommand(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (name
 		return args[1], append(append([]string{}, args[2:]...), "-h"), nil
 	}
 	return args[0], args[1:], nil
+}
+
+// isHelpFlag reports -h and --help (and -help, --h), which "help -h" means as well.
+func isHelpFlag(arg string) bool {
+	switch arg {
+	case "-h", "--h", "-help", "--help":
+		return true
+	}
+	return false
 }

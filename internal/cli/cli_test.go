@@ -71,6 +71,8 @@ func TestSubcommand(t *testing.T) {
 		{[]string{"-h"}, "", nil, 0, true},
 		{[]string{"--help"}, "", nil, 0, true},
 		{[]string{"help"}, "", nil, 0, true},
+		{[]string{"help", "-h"}, "", nil, 0, true},
+		{[]string{"help", "--help"}, "", nil, 0, true},
 		{nil, "", nil, 2, false},
 		{[]string{"--bogus", "add"}, "", nil, 2, false},
 	}

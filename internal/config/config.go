@@ -4,7 +4,6 @@
 package config
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -211,7 +210,7 @@ func Load(lookup Lookup) (*Config, error) {
 	}
 	c.ExternalID = r.externalID(c)
 	if len(r.problems) > 0 {
-		return nil, fmt.Errorf("invalid settings:\n  %w", errors.Join(r.problems...))
+		return nil, &settingsError{problems: r.problems}
 	}
 	return c, nil
 }
@@ -358,3 +357,18 @@ func (r *reader) checkIssuer(issuer string) {
 func IsLoopbackHost(host string) bool {
 	return host == "localhost" || host == "127.0.0.1" || host == "::1"
 }
+
+// settingsError lists every problem Load found, one indented line each.
+type settingsError struct{ problems []error }
+
+func (e *settingsError) Error() string {
+	var b strings.Builder
+	b.WriteString("invalid settings:")
+	for _, p := range e.problems {
+		b.WriteString("\n  ")
+		b.WriteString(strings.ReplaceAll(p.Error(), "\n", "\n  "))
+	}
+	return b.String()
+}
+
+func (e *settingsError) Unwrap() []error { return e.problems }

@@ -121,6 +121,16 @@ func TestLoadReportsAllProblems(t *testing.T) {
 			t.Errorf("error does not mention %s: %v", want, err)
 		}
 	}
+	// One problem a line, each indented under the heading.
+	lines := strings.Split(err.Error(), "\n")
+	if lines[0] != "invalid settings:" || len(lines) < 4 {
+		t.Fatalf("error lines %q", lines)
+	}
+	for _, l := range lines[1:] {
+		if !strings.HasPrefix(l, "  ") {
+			t.Errorf("line %q is not indented", l)
+		}
+	}
 }
 
 func TestLoopbackHTTPAllowed(t *testing.T) {

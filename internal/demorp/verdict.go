@@ -76,8 +76,9 @@ func newVerdict(policies []string, claims map[string]any) verdict {
 		v.Lines = append(v.Lines, verdictLine{Text: "subgroups: " + strings.Join(subgroups, ", ")})
 	}
 	for name := range claims {
-		g, ok := strings.CutPrefix(name, "idme_")
-		if g, ok = strings.CutSuffix(g, "_verified"); ok && !requested[g] {
+		g, isIdme := strings.CutPrefix(name, "idme_")
+		g, isStatus := strings.CutSuffix(g, "_verified")
+		if isIdme && isStatus && !requested[g] { // not email_verified, which is no group
 			v.NotRequested = append(v.NotRequested, g)
 		}
 	}

@@ -18,7 +18,7 @@ func TestVerdict(t *testing.T) {
 		militaryNotVer bool
 	}{
 		{"verified with its subgroup", []string{"military"},
-			map[string]any{"idme_military_verified": true, "idme_student_verified": false, "idme_subgroups": []any{"Veteran"}},
+			map[string]any{"idme_military_verified": true, "idme_student_verified": false, "email_verified": true, "idme_subgroups": []any{"Veteran"}},
 			[]string{"military: verified, Veteran"}, []string{"student"}, false},
 		{"not verified", []string{"military", "student"},
 			map[string]any{"idme_military_verified": false, "idme_student_verified": true, "idme_subgroups": []any{}},

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
 	"strings"
 
@@ -39,7 +41,7 @@ func parseCommand(args []string, stdout, stderr io.Writer) (Options, slog.Level,
 	fs.IntVar(&o.RPPort, "rp-port", 7073, "port of the demo relying party")
 	fs.StringVar(&o.ClientID, "client-id", devClientID, "the bridge client id of the demo (and of your application)")
 	fs.StringVar(&o.ClientSecret, "client-secret", "", "its client secret (default: a new random one, printed)")
-	fs.Var(&redirects, "redirect-uri", "your application's redirect URI, registered beside the demo's (repeatable; http only on localhost)")
+	fs.Var(&redirects, "redirect-uri", "your application's redirect URI, registered beside the demo's (repeatable; on localhost, http or https)")
 	fs.StringVar(&o.PoliciesDir, "policies", "policies", "the B2C policy files the demo reads its B2C view from")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := cli.Parse(fs, args, stdout, stderr); err != nil {
@@ -52,8 +54,27 @@ func parseCommand(args []string, stdout, stderr io.Writer) (Options, slog.Level,
 	if err != nil {
 		return o, 0, cli.Usage(fs, stderr, err)
 	}
+	for _, r := range redirects {
+		if err := localRedirectURI(r); err != nil {
+			return o, 0, cli.Usage(fs, stderr, err)
+		}
+	}
 	o.RedirectURIs = redirects
 	return o, lvl, nil
+}
+
+// localRedirectURI refuses a -redirect-uri dev mode's bridge would refuse, saying why in the
+// flag's terms: dev mode's issuer is localhost, so the application signing in runs there too.
+func localRedirectURI(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Fragment != "" || strings.Contains(raw, "#") {
+		return fmt.Errorf("-redirect-uri %q must be an absolute http(s) URL without a fragment, e.g. http://localhost:3000/callback", raw)
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("-redirect-uri %q: dev mode runs on localhost, so the application's redirect URI must be on localhost (or 127.0.0.1) too", raw)
+	}
+	return nil
 }
 
 // Run is the `dev` command: flags, Start, a banner that says where to click and how to sign

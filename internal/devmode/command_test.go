@@ -23,15 +23,18 @@ func TestParseCommand(t *testing.T) {
 		{name: "--help", args: []string{"--help"}, wantErr: "help", wantStdout: "-redirect-uri"},
 		{name: "unknown flag", args: []string{"--nope"}, wantErr: "not defined", wantStderr: "usage: handler dev"},
 		{name: "extra argument", args: []string{"now"}, wantErr: `unexpected argument "now"`, wantStderr: "usage: handler dev"},
+		{name: "redirect URI elsewhere", args: []string{"-redirect-uri", "https://app.example.com/cb"}, wantErr: "must be on localhost", wantStderr: "usage: handler dev"},
+		{name: "redirect URI with a fragment", args: []string{"-redirect-uri", "http://localhost:3000/cb#x"}, wantErr: "without a fragment", wantStderr: "usage: handler dev"},
+		{name: "redirect URI not a URL", args: []string{"-redirect-uri", "localhost:3000/cb"}, wantErr: "absolute http(s) URL", wantStderr: "usage: handler dev"},
 		{name: "empty client id", args: []string{"-client-id", ""}, wantErr: "must not be empty"},
 		{name: "defaults", check: func(t *testing.T, o Options) {
 			if o.ClientID != devClientID || o.ClientSecret != "" || o.BridgePort != 7071 || len(o.RedirectURIs) != 0 || o.PoliciesDir != "policies" {
 				t.Fatalf("%+v", o)
 			}
 		}},
-		{name: "your app", args: []string{"-client-id", "app", "-client-secret", "s", "-redirect-uri", "http://localhost:3000/a", "-redirect-uri", "http://localhost:3000/b"},
+		{name: "your app", args: []string{"-client-id", "app", "-client-secret", "s", "-redirect-uri", "http://localhost:3000/a", "-redirect-uri", "http://127.0.0.1:3000/b"},
 			check: func(t *testing.T, o Options) {
-				if o.ClientID != "app" || o.ClientSecret != "s" || !slices.Equal(o.RedirectURIs, []string{"http://localhost:3000/a", "http://localhost:3000/b"}) {
+				if o.ClientID != "app" || o.ClientSecret != "s" || !slices.Equal(o.RedirectURIs, []string{"http://localhost:3000/a", "http://127.0.0.1:3000/b"}) {
 					t.Fatalf("%+v", o)
 				}
 			}},

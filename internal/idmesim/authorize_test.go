@@ -93,21 +93,6 @@ func TestAuthorizeOversizedQuery(t *testing.T) {
 	}
 }
 
-func TestAuthorizeKeepsRedirectQuery(t *testing.T) {
-	// ID.me forbids a query in registered URIs, but the simulator must not drop one if a
-	// test registers it.
-	h := newHarness(t)
-	q := authorizeParams("openid")
-	q.Set("client_id", queryClientID)
-	q.Set("redirect_uri", queryRedirect)
-	q.Set("persona", "student")
-	resp, _ := h.get(t, "/oauth/authorize", q, nil)
-	got := redirectQuery(t, resp, "https://bridge.example.test/cb")
-	if got.Get("tenant") != "a" || got.Get("code") == "" || got.Get("state") != "st-123" {
-		t.Fatalf("redirect query = %v", got)
-	}
-}
-
 var (
 	hrefPattern   = regexp.MustCompile(`href="([^"]*)"`)
 	entityPattern = regexp.MustCompile(`&(?:[a-zA-Z]+|#[0-9]+|#x[0-9a-fA-F]+);`)

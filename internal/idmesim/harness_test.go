@@ -23,8 +23,6 @@ const (
 	otherClientID = "other"
 	otherSecret   = "other-secret"
 	otherRedirect = "https://other.example.test/callback"
-	queryClientID = "with-query"
-	queryRedirect = "https://bridge.example.test/cb?tenant=a"
 	testVerifier  = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk" // RFC 7636 appendix B
 	testChallenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 )
@@ -70,7 +68,6 @@ func newHarnessAt(t *testing.T, path string) *harness {
 		Clients: []Client{
 			{ID: testClientID, Secret: testSecret, RedirectURIs: []string{testRedirect, testLoggedOut}},
 			{ID: otherClientID, Secret: otherSecret, RedirectURIs: []string{otherRedirect}},
-			{ID: queryClientID, Secret: otherSecret, RedirectURIs: []string{queryRedirect}},
 		},
 		Now: clock.Now,
 	})

@@ -177,9 +177,13 @@ func indexClients(list []Client) (map[string]Client, error) {
 			if err != nil {
 				return nil, fmt.Errorf("idmesim: client %q redirect URI: %w", c.ID, err)
 			}
-			// ID.me refuses fragments and relative URIs in registrations.
-			if !u.IsAbs() || u.Host == "" || u.Fragment != "" {
-				return nil, fmt.Errorf("idmesim: client %q redirect URI %q must be absolute without a fragment", c.ID, ru)
+			// ID.me refuses relative URIs, fragments and query parameters in registrations
+			// (correlation travels in state only), so the simulator refuses them too.
+			if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Fragment != "" || strings.Contains(ru, "#") {
+				return nil, fmt.Errorf("idmesim: client %q redirect URI %q must be an absolute http(s) URL without a fragment", c.ID, ru)
+			}
+			if u.RawQuery != "" || strings.Contains(ru, "?") {
+				return nil, fmt.Errorf("idmesim: client %q redirect URI %q must not carry a query: ID.me refuses query parameters in redirect URIs", c.ID, ru)
 			}
 		}
 		// Copy so later changes to the caller's slice cannot widen the registration.

@@ -22,6 +22,9 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		{"duplicate client", Options{BaseURL: "http://127.0.0.1:1", Clients: []Client{good, good}}, "twice"},
 		{"no redirect", Options{BaseURL: "http://127.0.0.1:1", Clients: []Client{{ID: "c", Secret: "s"}}}, "redirect"},
 		{"relative redirect", Options{BaseURL: "http://127.0.0.1:1", Clients: []Client{{ID: "c", Secret: "s", RedirectURIs: []string{"/cb"}}}}, "absolute"},
+		{"redirect with query", Options{BaseURL: "http://127.0.0.1:1", Clients: []Client{{ID: "c", Secret: "s", RedirectURIs: []string{"https://rp.example.test/cb?tenant=a"}}}}, "query"},
+		{"redirect with empty query", Options{BaseURL: "http://127.0.0.1:1", Clients: []Client{{ID: "c", Secret: "s", RedirectURIs: []string{"https://rp.example.test/cb?"}}}}, "query"},
+		{"redirect not http", Options{BaseURL: "http://127.0.0.1:1", Clients: []Client{{ID: "c", Secret: "s", RedirectURIs: []string{"ftp://rp.example.test/cb"}}}}, "http(s)"},
 		{"redirect with fragment", Options{BaseURL: "http://127.0.0.1:1", Clients: []Client{{ID: "c", Secret: "s", RedirectURIs: []string{"https://rp.example.test/cb#x"}}}}, "fragment"},
 	}
 	for _, tt := range tests {

@@ -74,9 +74,23 @@ func (e env) readSet(cmd, from string) ([]byte, error) {
 // errPublicSet is the JWKS the bridge publishes (or a copy of it) given where the secret is needed.
 var errPublicSet = errors.New("this is a public JWKS (no private key material); give the private key set from the secret (bridge-signing-keys)")
 
-// checkPrivate refuses a set none or only some of whose RSA keys carry the private exponent.
-// Anything that is not a {"keys":[...]} object is left to the key library to describe.
+// errNotASet is input that is not a JWK set at all.
+var errNotASet = errors.New(`not a key set: a JWK set is a JSON object {"keys":[...]}, as keys new prints it`)
+
+// checkPrivate refuses what is not a {"keys":[...]} object, and a set none or only some of
+// whose RSA keys carry the private exponent. Problems inside the keys are left to the key
+// library to describe.
 func checkPrivate(data []byte) error {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		return fmt.Errorf("%w (%w)", errNotASet, err)
+	}
+	if _, ok := top["keys"]; !ok {
+		if _, single := top["kty"]; single {
+			return fmt.Errorf("%w; this is a single JWK", errNotASet)
+		}
+		return errNotASet
+	}
 	var set struct {
 		Keys []map[string]json.RawMessage `json:"keys"`
 	}

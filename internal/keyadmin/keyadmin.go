@@ -187,6 +187,9 @@ func retire(fs *flag.FlagSet, e env) func() error {
 			return err
 		}
 		until := e.now.Add(*after)
+		if err := retireWaiting(data, *kid, until); err != nil {
+			return err
+		}
 		out, err := keys.RetireKey(data, *kid, until, e.now)
 		if err != nil {
 			return err
@@ -197,6 +200,23 @@ func retire(fs *flag.FlagSet, e env) func() error {
 		fmt.Fprintf(e.stderr, "retired %s: published until %s, then prune it\n", *kid, stamp(until))
 		return nil
 	}
+}
+
+// retireWaiting explains why a key that has not started signing cannot be retired by --after:
+// it would leave the JWKS before it ever signed. Nothing was signed with it, so the fix is the
+// key set from before it was added.
+func retireWaiting(data []byte, kid string, until time.Time) error {
+	set, err := keys.Parse(data)
+	if err != nil {
+		return nil // keys.RetireKey reports it
+	}
+	for _, k := range set.Keys() {
+		if k.KeyID == kid && !k.SignsFrom.IsZero() && !until.After(k.SignsFrom) {
+			return fmt.Errorf("retire %s: the key has not started signing (it signs from %s), so it cannot be retired before then; "+
+				"nothing was signed with it: to drop a key added by mistake, store the key set from before it was added", kid, stamp(k.SignsFrom))
+		}
+	}
+	return nil
 }
 
 func prune(fs *flag.FlagSet, e env) func() error {

@@ -72,6 +72,11 @@ func TestRotationByCommand(t *testing.T) {
 	if r := runKeys([]string{"retire", "--kid", oldKid}, set2, t0); r.err == nil {
 		t.Fatal("retired the key that signs now")
 	}
+	// A key that has not signed yet cannot leave before it starts; the error says what to do.
+	if r := runKeys([]string{"retire", "--kid", newKid}, set2, t0); r.err == nil || !strings.Contains(r.err.Error(), "has not started signing") ||
+		!strings.Contains(r.err.Error(), "from before it was added") {
+		t.Fatalf("retire of a waiting key: %v", r.err)
+	}
 	t1 := t0.Add(48 * time.Hour)
 	r = runKeys([]string{"retire", "--kid", oldKid, "--after", "20m"}, set2, t1)
 	if r.err != nil {
@@ -166,7 +171,10 @@ func TestInput(t *testing.T) {
 		{"public JWKS to prune", []string{"prune"}, Input{bytes.NewReader(published), pipe}, "this is a public JWKS", ""},
 		{"one key public", []string{"show"}, Input{strings.NewReader(mixed), pipe}, "has no private key material", ""},
 		{"too large", []string{"show"}, Input{bytes.NewReader(make([]byte, maxSet+1)), pipe}, "larger than", ""},
-		{"broken JSON", []string{"show"}, Input{strings.NewReader("{not json"), pipe}, "parse signing key set", ""},
+		{"broken JSON", []string{"show"}, Input{strings.NewReader("{not json"), pipe}, "not a key set", ""},
+		{"JSON without keys", []string{"show"}, Input{strings.NewReader(`{"not":"jwks"}`), pipe}, `not a key set: a JWK set is a JSON object {"keys":[...]}`, ""},
+		{"a single JWK", []string{"add"}, Input{strings.NewReader(`{"kty":"RSA","n":"x","e":"AQAB"}`), pipe}, "this is a single JWK", ""},
+		{"no keys", []string{"show"}, Input{strings.NewReader(`{"keys":[]}`), pipe}, "no keys", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

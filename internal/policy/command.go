@@ -31,9 +31,11 @@ extend), every metadata key is one its technical profile understands, B2C's uplo
 and (with -schema) every file validates against Microsoft's TrustFrameworkPolicy schema. It
 prints the upload order and the redirect URIs to register in the bridge's BRIDGE_CLIENTS.
 
-The schema is Microsoft's TrustFrameworkPolicy_0.3.0.0.xsd (the one the B2C VS Code extension
-and Microsoft's custom policy documentation use); it is not part of this repository, so pass
-its path. Schema validation needs xmllint (apt-get install libxml2-utils).
+The schema is Microsoft's TrustFrameworkPolicy_0.3.0.0.xsd, at the root of the custom policy
+starter pack (github.com/Azure-Samples/active-directory-b2c-custom-policy-starterpack, the file
+the B2C VS Code extension uses); it is not part of this repository, so pass its path. The three
+patterns in it that libxml2 cannot compile are read as Microsoft meant them. Schema validation
+needs xmllint (apt-get install libxml2-utils).
 `
 
 // subcommandFunc runs one subcommand of "policy" with the arguments after its name.
