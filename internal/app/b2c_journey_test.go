@@ -198,7 +198,9 @@ func TestB2CLinkIdmeToLocalAccount(t *testing.T) {
 	w := newWorld(t)
 	b2c := newB2CTenant(t, w, w.renderedFiles(nil))
 	vera := persona(t, "veteran")
-	alice := b2c.dir.add(&dirUser{signInName: "alice@example.com", password: "pw",
+	// Alice also has another federated identity, which linking and unlinking must keep.
+	google := identity{"google.com", "alice-google-id"}
+	alice := b2c.dir.add(&dirUser{signInName: "alice@example.com", password: "pw", identities: []identity{google},
 		attrs: map[string]string{"givenName": "Alice", "surname": "Local", "displayName": "Alice Local"}})
 	local := browserUser{chooseLocal: true, signInName: "alice@example.com", password: "pw", persona: vera.ID}
 
@@ -214,8 +216,8 @@ func TestB2CLinkIdmeToLocalAccount(t *testing.T) {
 		t.Errorf("link token sub = %v, want the local account %s", linked.token["sub"], alice.objectID)
 	}
 	wantVerification(t, linked.token, vera, "military")
-	if !slices.Contains(alice.identities, identity{"id.me", vera.UUID}) {
-		t.Errorf("the ID.me identity was not stored on the local account: %v", alice.identities)
+	if !slices.Equal(alice.identities, []identity{google, {"id.me", vera.UUID}}) {
+		t.Errorf("the ID.me identity was not added to the local account's identities: %v", alice.identities)
 	}
 
 	// Signing in with ID.me now, in a new browser, reaches Alice's account: no duplicate.
@@ -240,8 +242,8 @@ func TestB2CLinkIdmeToLocalAccount(t *testing.T) {
 	if r := b2c.run(unlinkPolicy, local); r.err != nil || r.token["sub"] != alice.objectID {
 		t.Fatalf("unlink: %v %v", r.err, r.token)
 	}
-	if len(alice.identities) != 0 {
-		t.Errorf("identities after unlink: %v", alice.identities)
+	if !slices.Equal(alice.identities, []identity{google}) {
+		t.Errorf("identities after unlink: %v, want only %v", alice.identities, google)
 	}
 	b2c.newBrowserSession()
 	if r := b2c.run(susiPolicy, browserUser{persona: vera.ID}); r.err != nil || r.token["sub"] == alice.objectID {

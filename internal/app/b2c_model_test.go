@@ -20,8 +20,8 @@ import (
 // SocialAndLocalAccounts starter pack. The starter pack's own profiles, which the bridge's files
 // reference but do not contain, are modelled by id from its TrustFrameworkBase.xml.
 
-// identity is one federated identity of a directory user: the pair alternativeSecurityId and
-// userIdentities are both built from.
+// identity is one federated identity of a directory user: an alternativeSecurityId, one item
+// of the user's alternativeSecurityIds.
 type identity struct{ Issuer, IssuerUserID string }
 
 type dirUser struct {
@@ -428,7 +428,7 @@ func (b *b2cTenant) federate(id string, bag map[string]any, user browserUser) er
 }
 
 // directoryOperation is an AzureActiveDirectory profile of the files: Read or Write, keyed by
-// its first input claim (objectId, alternativeSecurityId or userIdentities).
+// its first input claim (objectId or alternativeSecurityId).
 func (b *b2cTenant) directoryOperation(p policy.Profile, bag map[string]any) error {
 	if len(p.InputClaims) == 0 {
 		b.t.Fatalf("%s has no input claim to find the user by", p.ID)
@@ -467,7 +467,7 @@ func (b *b2cTenant) directoryOperation(p policy.Profile, bag map[string]any) err
 			}
 			switch c.ClaimType {
 			case "objectId":
-			case "userIdentities":
+			case "alternativeSecurityIds":
 				u.identities = slices.Clone(v.([]identity))
 			default:
 				u.attrs[c.ClaimType] = fmt.Sprint(v)
@@ -484,7 +484,7 @@ func (b *b2cTenant) directoryOperation(p policy.Profile, bag map[string]any) err
 		switch from {
 		case "objectId":
 			bag[c.ClaimType] = u.objectID
-		case "userIdentities":
+		case "alternativeSecurityIds":
 			bag[c.ClaimType] = slices.Clone(u.identities)
 		default:
 			if v, ok := u.attrs[from]; ok {
@@ -606,19 +606,20 @@ func (b *b2cTenant) transform(id string, bag map[string]any) error {
 		if b2cText(in("inputClaim")) != b2cText(strings.EqualFold(t.Parameters["valueToCompareTo"], "true")) {
 			return fmt.Errorf("%s: assertion failed", id)
 		}
-	case "CreateUserIdentity":
-		bag[t.OutputClaims["userIdentity"]] = identity{Issuer: fmt.Sprint(in("issuer")), IssuerUserID: fmt.Sprint(in("issuerUserId"))}
-	case "AddItemToUserIdentityCollection":
+	case "AddItemToAlternativeSecurityIdCollection":
+		item, ok := in("item").(identity)
+		if !ok {
+			return fmt.Errorf("%s: item %s is not an alternativeSecurityId", id, t.InputClaims["item"])
+		}
 		list, _ := in("collection").([]identity)
-		item := in("item").(identity)
 		if !slices.Contains(list, item) {
 			list = append(slices.Clone(list), item)
 		}
 		bag[t.OutputClaims["collection"]] = list
-	case "RemoveUserIdentityFromCollectionByIssuer":
+	case "RemoveAlternativeSecurityIdByIdentityProvider":
 		list, _ := in("collection").([]identity)
-		issuer := fmt.Sprint(in("issuer"))
-		bag[t.OutputClaims["collection"]] = slices.DeleteFunc(slices.Clone(list), func(x identity) bool { return x.Issuer == issuer })
+		provider := fmt.Sprint(in("identityProvider"))
+		bag[t.OutputClaims["collection"]] = slices.DeleteFunc(slices.Clone(list), func(x identity) bool { return x.Issuer == provider })
 	default:
 		b.t.Fatalf("claims transformation method %s is not modelled", t.Method)
 	}
