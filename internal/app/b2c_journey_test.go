@@ -307,3 +307,30 @@ func TestB2CVerifyCommunities(t *testing.T) {
 		}
 	}
 }
+
+// A person ID.me verified in nothing: a tenant asking only for a sign-in (ID.me's login
+// policy) lets them through, twice in one session, and the token leaves the empty group lists
+// out (B2C fails issuing a token with an empty stringCollection) while every boolean says false.
+func TestB2CSignInWithNoVerifiedGroup(t *testing.T) {
+	w := newWorld(t)
+	b2c := newB2CTenant(t, w, w.renderedFiles(map[string]string{"IdmeScopes": "login"}))
+	uma := persona(t, "unverified")
+	for i := range 2 {
+		r := b2c.run(susiPolicy, browserUser{persona: uma.ID})
+		if r.err != nil || r.page != "" {
+			t.Fatalf("sign-in %d: %v %s", i+1, r.err, r.page)
+		}
+		wantVerification(t, r.token, uma, "login")
+		for _, list := range []string{"idme_groups", "idme_subgroups"} {
+			if v, ok := r.token[list]; ok {
+				t.Errorf("sign-in %d: %s = %#v, want it left out", i+1, list, v)
+			}
+		}
+		if r.token["idme_identity_verified"] != false {
+			t.Errorf("sign-in %d: idme_identity_verified = %v, want false", i+1, r.token["idme_identity_verified"])
+		}
+	}
+	if len(b2c.dir.users) != 1 {
+		t.Errorf("%d directory users, want 1", len(b2c.dir.users))
+	}
+}
