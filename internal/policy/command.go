@@ -32,8 +32,9 @@ and (with -schema) every file validates against Microsoft's TrustFrameworkPolicy
 prints the upload order and the redirect URIs to register in the bridge's BRIDGE_CLIENTS.
 
 The schema is Microsoft's TrustFrameworkPolicy_0.3.0.0.xsd (the one the B2C VS Code extension
-and Microsoft's custom policy documentation use); it is not part of this repository, so pass
-its path. Schema validation needs xmllint (apt-get install libxml2-utils).
+and Microsoft's custom policy documentation use, at the top of the starter pack repository); it
+is not part of this repository, so pass its path. Schema validation needs xmllint (apt-get
+install libxml2-utils).
 `
 
 // subcommandFunc runs one subcommand of "policy" with the arguments after its name.

@@ -16,7 +16,8 @@ var ErrSchema = errors.New("policy: schema validation failed")
 
 // Validate checks each file against Microsoft's TrustFrameworkPolicy schema (the .xsd at
 // schemaPath) with libxml2's xmllint: Go's standard library has no XML Schema validator, and
-// xmllint is in every Linux distribution.
+// xmllint is in every Linux distribution. Microsoft's schema as published does not compile in
+// libxml2 as it stands; xmllint gets a copy with those patterns rewritten (xmllintSchema).
 func Validate(ctx context.Context, schemaPath string, paths ...string) error {
 	if len(paths) == 0 {
 		return nil
@@ -25,7 +26,12 @@ func Validate(ctx context.Context, schemaPath string, paths ...string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrNoXmllint, err)
 	}
-	args := append([]string{"--noout", "--schema", schemaPath}, paths...)
+	schema, cleanup, err := schemaForXmllint(schemaPath)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	args := append([]string{"--noout", "--schema", schema}, paths...)
 	out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
 	if err != nil {
 		var exit *exec.ExitError
