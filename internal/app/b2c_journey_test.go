@@ -220,6 +220,18 @@ func TestB2CLinkIdmeToLocalAccount(t *testing.T) {
 		t.Errorf("the ID.me identity was not added to the local account's identities: %v", alice.identities)
 	}
 
+	// Alice links again later (to verify afresh): the same account and a fresh verification,
+	// not the page for an identity another account holds, and no second copy of the identity.
+	b2c.newBrowserSession()
+	again := b2c.run(linkPolicy, local)
+	if again.err != nil || again.page != "" || again.token["sub"] != alice.objectID {
+		t.Errorf("linking again: %v page %q sub %v", again.err, again.page, again.token["sub"])
+	}
+	wantVerification(t, again.token, vera, "military")
+	if !slices.Equal(alice.identities, []identity{google, {"id.me", vera.UUID}}) {
+		t.Errorf("identities after linking again: %v", alice.identities)
+	}
+
 	// Signing in with ID.me now, in a new browser, reaches Alice's account: no duplicate.
 	b2c.newBrowserSession()
 	r := b2c.run(susiPolicy, browserUser{persona: vera.ID})

@@ -606,6 +606,24 @@ func (b *b2cTenant) transform(id string, bag map[string]any) error {
 		if b2cText(in("inputClaim")) != b2cText(strings.EqualFold(t.Parameters["valueToCompareTo"], "true")) {
 			return fmt.Errorf("%s: assertion failed", id)
 		}
+	case "CompareClaims":
+		a, aok := in("inputClaim1").(string)
+		c, cok := in("inputClaim2").(string)
+		if !aok || !cok {
+			return fmt.Errorf("%s: an input claim is missing", id)
+		}
+		equal := a == c
+		if strings.EqualFold(t.Parameters["ignoreCase"], "true") {
+			equal = strings.EqualFold(a, c)
+		}
+		switch t.Parameters["operator"] {
+		case "EQUAL":
+		case "NOT EQUAL":
+			equal = !equal
+		default:
+			b.t.Fatalf("%s: operator %q is not modelled", id, t.Parameters["operator"])
+		}
+		bag[t.OutputClaims["outputClaim"]] = equal
 	case "AddItemToAlternativeSecurityIdCollection":
 		item, ok := in("item").(identity)
 		if !ok {
