@@ -243,7 +243,8 @@ func TestB2CLinkIdmeToLocalAccount(t *testing.T) {
 	bob := b2c.dir.add(&dirUser{signInName: "bob@example.com", password: "pw2"})
 	for _, post := range []bool{false, true} {
 		b2c.newBrowserSession()
-		r := b2c.run(linkPolicy, browserUser{chooseLocal: true, signInName: "bob@example.com", password: "pw2", persona: vera.ID, postHiddenContinue: post})
+		r := b2c.run(linkPolicy, browserUser{chooseLocal: true, signInName: "bob@example.com", password: "pw2", persona: vera.ID,
+			postHiddenContinue: post, postClaims: map[string]any{"idmeBridgeLinkAllowed": true}})
 		if r.page != "IdmeBridge-AlreadyLinked" || len(bob.identities) != 0 {
 			t.Errorf("linking an identity already held (post anyway %v): %+v, bob's identities %v", post, r, bob.identities)
 		}
@@ -344,5 +345,32 @@ func TestB2CSignInWithNoVerifiedGroup(t *testing.T) {
 	}
 	if len(b2c.dir.users) != 1 {
 		t.Errorf("%d directory users, want 1", len(b2c.dir.users))
+	}
+}
+
+// The verify policy's own check, behind ID.me's: when ID.me lets someone through without the
+// community (here the profile asks ID.me for a plain sign-in, as a tenant's edited copy or a
+// change at ID.me could), the journey ends on the page saying why, whatever the browser posts,
+// and makes no account.
+func TestB2CVerifyPageStopsTheUnverified(t *testing.T) {
+	w := newWorld(t)
+	files := w.renderedFiles(nil)
+	const file, scope = "VerifyMilitaryWithIdme.xml", `<Item Key="scope">openid military</Item>`
+	if !strings.Contains(string(files[file]), scope) {
+		t.Fatalf("%s has no %s", file, scope)
+	}
+	files[file] = []byte(strings.Replace(string(files[file]), scope, `<Item Key="scope">openid login</Item>`, 1))
+	for _, id := range []string{"student", "unverified"} {
+		for _, forged := range []browserUser{
+			{persona: id},
+			{persona: id, postHiddenContinue: true},
+			{persona: id, postHiddenContinue: true, postClaims: map[string]any{"idmeMilitaryVerified": true}},
+		} {
+			b2c := newB2CTenant(t, w, files)
+			r := b2c.run(file, forged)
+			if r.page != "IdmeBridge-MilitaryRequired" || r.token != nil || len(b2c.dir.users) != 0 {
+				t.Errorf("%s (post %v, claims %v): %+v, %d users", id, forged.postHiddenContinue, forged.postClaims, r, len(b2c.dir.users))
+			}
+		}
 	}
 }

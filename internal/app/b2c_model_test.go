@@ -72,6 +72,10 @@ type browserUser struct {
 	signInName, password string // for the local account
 	editNames            map[string]string
 	postHiddenContinue   bool // posts a page whose Continue button is hidden
+	// postClaims are values a crafted form posts for a page's output claims. Whether B2C takes
+	// a value for a claim the page does not display is not documented, so the model assumes
+	// the worst: it does, unless the claim is AlwaysUseDefaultValue.
+	postClaims map[string]any
 }
 
 // journeyResult is how a run of a journey ended.
@@ -498,13 +502,18 @@ func (b *b2cTenant) directoryOperation(p policy.Profile, bag map[string]any) err
 // page is a self-asserted page of the files. One without a Continue button ends the journey
 // there, unless the browser posts it anyway; then its validation profiles decide.
 func (b *b2cTenant) page(p policy.Profile, bag map[string]any, user browserUser) error {
+	if p.Metadata["setting.showContinueButton"] == "false" && !user.postHiddenContinue {
+		return pageShown{p.ID}
+	}
+	for _, c := range p.OutputClaims {
+		if v, ok := user.postClaims[c.ClaimType]; ok {
+			b.set(bag, c.ClaimType, v)
+		}
+	}
 	for _, c := range p.OutputClaims {
 		if _, ok := bag[c.ClaimType]; (!ok || c.AlwaysUseDefaultValue) && c.DefaultValue != "" {
 			b.set(bag, c.ClaimType, c.DefaultValue)
 		}
-	}
-	if p.Metadata["setting.showContinueButton"] == "false" && !user.postHiddenContinue {
-		return pageShown{p.ID}
 	}
 	for _, v := range p.Validations {
 		if err := b.execute(v, bag, user); err != nil {
