@@ -198,7 +198,9 @@ func TestB2CLinkIdmeToLocalAccount(t *testing.T) {
 	w := newWorld(t)
 	b2c := newB2CTenant(t, w, w.renderedFiles(nil))
 	vera := persona(t, "veteran")
-	alice := b2c.dir.add(&dirUser{signInName: "alice@example.com", password: "pw",
+	// Alice also has another federated identity, which linking and unlinking must keep.
+	google := identity{"google.com", "alice-google-id"}
+	alice := b2c.dir.add(&dirUser{signInName: "alice@example.com", password: "pw", identities: []identity{google},
 		attrs: map[string]string{"givenName": "Alice", "surname": "Local", "displayName": "Alice Local"}})
 	local := browserUser{chooseLocal: true, signInName: "alice@example.com", password: "pw", persona: vera.ID}
 
@@ -214,8 +216,20 @@ func TestB2CLinkIdmeToLocalAccount(t *testing.T) {
 		t.Errorf("link token sub = %v, want the local account %s", linked.token["sub"], alice.objectID)
 	}
 	wantVerification(t, linked.token, vera, "military")
-	if !slices.Contains(alice.identities, identity{"id.me", vera.UUID}) {
-		t.Errorf("the ID.me identity was not stored on the local account: %v", alice.identities)
+	if !slices.Equal(alice.identities, []identity{google, {"id.me", vera.UUID}}) {
+		t.Errorf("the ID.me identity was not added to the local account's identities: %v", alice.identities)
+	}
+
+	// Alice links again later (to verify afresh): the same account and a fresh verification,
+	// not the page for an identity another account holds, and no second copy of the identity.
+	b2c.newBrowserSession()
+	again := b2c.run(linkPolicy, local)
+	if again.err != nil || again.page != "" || again.token["sub"] != alice.objectID {
+		t.Errorf("linking again: %v page %q sub %v", again.err, again.page, again.token["sub"])
+	}
+	wantVerification(t, again.token, vera, "military")
+	if !slices.Equal(alice.identities, []identity{google, {"id.me", vera.UUID}}) {
+		t.Errorf("identities after linking again: %v", alice.identities)
 	}
 
 	// Signing in with ID.me now, in a new browser, reaches Alice's account: no duplicate.
@@ -229,7 +243,8 @@ func TestB2CLinkIdmeToLocalAccount(t *testing.T) {
 	bob := b2c.dir.add(&dirUser{signInName: "bob@example.com", password: "pw2"})
 	for _, post := range []bool{false, true} {
 		b2c.newBrowserSession()
-		r := b2c.run(linkPolicy, browserUser{chooseLocal: true, signInName: "bob@example.com", password: "pw2", persona: vera.ID, postHiddenContinue: post})
+		r := b2c.run(linkPolicy, browserUser{chooseLocal: true, signInName: "bob@example.com", password: "pw2", persona: vera.ID,
+			postHiddenContinue: post, postClaims: map[string]any{"idmeBridgeLinkAllowed": true}})
 		if r.page != "IdmeBridge-AlreadyLinked" || len(bob.identities) != 0 {
 			t.Errorf("linking an identity already held (post anyway %v): %+v, bob's identities %v", post, r, bob.identities)
 		}
@@ -240,8 +255,8 @@ func TestB2CLinkIdmeToLocalAccount(t *testing.T) {
 	if r := b2c.run(unlinkPolicy, local); r.err != nil || r.token["sub"] != alice.objectID {
 		t.Fatalf("unlink: %v %v", r.err, r.token)
 	}
-	if len(alice.identities) != 0 {
-		t.Errorf("identities after unlink: %v", alice.identities)
+	if !slices.Equal(alice.identities, []identity{google}) {
+		t.Errorf("identities after unlink: %v, want only %v", alice.identities, google)
 	}
 	b2c.newBrowserSession()
 	if r := b2c.run(susiPolicy, browserUser{persona: vera.ID}); r.err != nil || r.token["sub"] == alice.objectID {
@@ -302,6 +317,60 @@ func TestB2CVerifyCommunities(t *testing.T) {
 					t.Errorf("not verified as %s: %+v, %d users", tt.group, r, len(b2c.dir.users))
 				}
 			})
+		}
+	}
+}
+
+// A person ID.me verified in nothing: a tenant asking only for a sign-in (ID.me's login
+// policy) lets them through, twice in one session, and the token leaves the empty group lists
+// out (B2C fails issuing a token with an empty stringCollection) while every boolean says false.
+func TestB2CSignInWithNoVerifiedGroup(t *testing.T) {
+	w := newWorld(t)
+	b2c := newB2CTenant(t, w, w.renderedFiles(map[string]string{"IdmeScopes": "login"}))
+	uma := persona(t, "unverified")
+	for i := range 2 {
+		r := b2c.run(susiPolicy, browserUser{persona: uma.ID})
+		if r.err != nil || r.page != "" {
+			t.Fatalf("sign-in %d: %v %s", i+1, r.err, r.page)
+		}
+		wantVerification(t, r.token, uma, "login")
+		for _, list := range []string{"idme_groups", "idme_subgroups"} {
+			if v, ok := r.token[list]; ok {
+				t.Errorf("sign-in %d: %s = %#v, want it left out", i+1, list, v)
+			}
+		}
+		if r.token["idme_identity_verified"] != false {
+			t.Errorf("sign-in %d: idme_identity_verified = %v, want false", i+1, r.token["idme_identity_verified"])
+		}
+	}
+	if len(b2c.dir.users) != 1 {
+		t.Errorf("%d directory users, want 1", len(b2c.dir.users))
+	}
+}
+
+// The verify policy's own check, behind ID.me's: when ID.me lets someone through without the
+// community (here the profile asks ID.me for a plain sign-in, as a tenant's edited copy or a
+// change at ID.me could), the journey ends on the page saying why, whatever the browser posts,
+// and makes no account.
+func TestB2CVerifyPageStopsTheUnverified(t *testing.T) {
+	w := newWorld(t)
+	files := w.renderedFiles(nil)
+	const file, scope = "VerifyMilitaryWithIdme.xml", `<Item Key="scope">openid military</Item>`
+	if !strings.Contains(string(files[file]), scope) {
+		t.Fatalf("%s has no %s", file, scope)
+	}
+	files[file] = []byte(strings.Replace(string(files[file]), scope, `<Item Key="scope">openid login</Item>`, 1))
+	for _, id := range []string{"student", "unverified"} {
+		for _, forged := range []browserUser{
+			{persona: id},
+			{persona: id, postHiddenContinue: true},
+			{persona: id, postHiddenContinue: true, postClaims: map[string]any{"idmeMilitaryVerified": true}},
+		} {
+			b2c := newB2CTenant(t, w, files)
+			r := b2c.run(file, forged)
+			if r.page != "IdmeBridge-MilitaryRequired" || r.token != nil || len(b2c.dir.users) != 0 {
+				t.Errorf("%s (post %v, claims %v): %+v, %d users", id, forged.postHiddenContinue, forged.postClaims, r, len(b2c.dir.users))
+			}
 		}
 	}
 }

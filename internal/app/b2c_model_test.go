@@ -20,8 +20,8 @@ import (
 // SocialAndLocalAccounts starter pack. The starter pack's own profiles, which the bridge's files
 // reference but do not contain, are modelled by id from its TrustFrameworkBase.xml.
 
-// identity is one federated identity of a directory user: the pair alternativeSecurityId and
-// userIdentities are both built from.
+// identity is one federated identity of a directory user: an alternativeSecurityId, one item
+// of the user's alternativeSecurityIds.
 type identity struct{ Issuer, IssuerUserID string }
 
 type dirUser struct {
@@ -72,6 +72,10 @@ type browserUser struct {
 	signInName, password string // for the local account
 	editNames            map[string]string
 	postHiddenContinue   bool // posts a page whose Continue button is hidden
+	// postClaims are values a crafted form posts for a page's output claims. Whether B2C takes
+	// a value for a claim the page does not display is not documented, so the model assumes
+	// the worst: it does, unless the claim is AlwaysUseDefaultValue.
+	postClaims map[string]any
 }
 
 // journeyResult is how a run of a journey ended.
@@ -428,7 +432,7 @@ func (b *b2cTenant) federate(id string, bag map[string]any, user browserUser) er
 }
 
 // directoryOperation is an AzureActiveDirectory profile of the files: Read or Write, keyed by
-// its first input claim (objectId, alternativeSecurityId or userIdentities).
+// its first input claim (objectId or alternativeSecurityId).
 func (b *b2cTenant) directoryOperation(p policy.Profile, bag map[string]any) error {
 	if len(p.InputClaims) == 0 {
 		b.t.Fatalf("%s has no input claim to find the user by", p.ID)
@@ -467,7 +471,7 @@ func (b *b2cTenant) directoryOperation(p policy.Profile, bag map[string]any) err
 			}
 			switch c.ClaimType {
 			case "objectId":
-			case "userIdentities":
+			case "alternativeSecurityIds":
 				u.identities = slices.Clone(v.([]identity))
 			default:
 				u.attrs[c.ClaimType] = fmt.Sprint(v)
@@ -484,7 +488,7 @@ func (b *b2cTenant) directoryOperation(p policy.Profile, bag map[string]any) err
 		switch from {
 		case "objectId":
 			bag[c.ClaimType] = u.objectID
-		case "userIdentities":
+		case "alternativeSecurityIds":
 			bag[c.ClaimType] = slices.Clone(u.identities)
 		default:
 			if v, ok := u.attrs[from]; ok {
@@ -498,13 +502,18 @@ func (b *b2cTenant) directoryOperation(p policy.Profile, bag map[string]any) err
 // page is a self-asserted page of the files. One without a Continue button ends the journey
 // there, unless the browser posts it anyway; then its validation profiles decide.
 func (b *b2cTenant) page(p policy.Profile, bag map[string]any, user browserUser) error {
+	if p.Metadata["setting.showContinueButton"] == "false" && !user.postHiddenContinue {
+		return pageShown{p.ID}
+	}
+	for _, c := range p.OutputClaims {
+		if v, ok := user.postClaims[c.ClaimType]; ok {
+			b.set(bag, c.ClaimType, v)
+		}
+	}
 	for _, c := range p.OutputClaims {
 		if _, ok := bag[c.ClaimType]; (!ok || c.AlwaysUseDefaultValue) && c.DefaultValue != "" {
 			b.set(bag, c.ClaimType, c.DefaultValue)
 		}
-	}
-	if p.Metadata["setting.showContinueButton"] == "false" && !user.postHiddenContinue {
-		return pageShown{p.ID}
 	}
 	for _, v := range p.Validations {
 		if err := b.execute(v, bag, user); err != nil {
@@ -606,19 +615,38 @@ func (b *b2cTenant) transform(id string, bag map[string]any) error {
 		if b2cText(in("inputClaim")) != b2cText(strings.EqualFold(t.Parameters["valueToCompareTo"], "true")) {
 			return fmt.Errorf("%s: assertion failed", id)
 		}
-	case "CreateUserIdentity":
-		bag[t.OutputClaims["userIdentity"]] = identity{Issuer: fmt.Sprint(in("issuer")), IssuerUserID: fmt.Sprint(in("issuerUserId"))}
-	case "AddItemToUserIdentityCollection":
+	case "CompareClaims":
+		a, aok := in("inputClaim1").(string)
+		c, cok := in("inputClaim2").(string)
+		if !aok || !cok {
+			return fmt.Errorf("%s: an input claim is missing", id)
+		}
+		equal := a == c
+		if strings.EqualFold(t.Parameters["ignoreCase"], "true") {
+			equal = strings.EqualFold(a, c)
+		}
+		switch t.Parameters["operator"] {
+		case "EQUAL":
+		case "NOT EQUAL":
+			equal = !equal
+		default:
+			b.t.Fatalf("%s: operator %q is not modelled", id, t.Parameters["operator"])
+		}
+		bag[t.OutputClaims["outputClaim"]] = equal
+	case "AddItemToAlternativeSecurityIdCollection":
+		item, ok := in("item").(identity)
+		if !ok {
+			return fmt.Errorf("%s: item %s is not an alternativeSecurityId", id, t.InputClaims["item"])
+		}
 		list, _ := in("collection").([]identity)
-		item := in("item").(identity)
 		if !slices.Contains(list, item) {
 			list = append(slices.Clone(list), item)
 		}
 		bag[t.OutputClaims["collection"]] = list
-	case "RemoveUserIdentityFromCollectionByIssuer":
+	case "RemoveAlternativeSecurityIdByIdentityProvider":
 		list, _ := in("collection").([]identity)
-		issuer := fmt.Sprint(in("issuer"))
-		bag[t.OutputClaims["collection"]] = slices.DeleteFunc(slices.Clone(list), func(x identity) bool { return x.Issuer == issuer })
+		provider := fmt.Sprint(in("identityProvider"))
+		bag[t.OutputClaims["collection"]] = slices.DeleteFunc(slices.Clone(list), func(x identity) bool { return x.Issuer == provider })
 	default:
 		b.t.Fatalf("claims transformation method %s is not modelled", t.Method)
 	}

@@ -133,7 +133,7 @@ func newWorld(t testing.TB, opts ...worldOption) *world {
 		"IDME_CLIENT_ID": idmeClientID,
 		"IDME_BASE_URL":  sim.URL,
 		"IDME_TIMEOUT":   "5s",
-		"BRIDGE_CLIENTS": fmt.Sprintf(`[{"client_id":%q,"secret_name":"rp-secret","redirect_uris":[%q],"post_logout_redirect_uris":[%q],"idme_scopes":["military","student","teacher","responder",%q],"default_idme_scopes":["military"]},
+		"BRIDGE_CLIENTS": fmt.Sprintf(`[{"client_id":%q,"secret_name":"rp-secret","redirect_uris":[%q],"post_logout_redirect_uris":[%q],"idme_scopes":["military","student","teacher","responder","login",%q],"default_idme_scopes":["military"]},
 			{"client_id":"other-client","secret_name":"other-secret","redirect_uris":[%q],"idme_scopes":["military"],"default_idme_scopes":["military"],"default_response_mode":"form_post"}]`, rpClientID, rpRedirectURI, rpLogoutURI, ial2Scope, rpRedirectURI),
 		"BRIDGE_CODE_TTL": "1m",
 	}, instances: 1}

@@ -225,8 +225,8 @@ func TestCheckFindsBrokenCopies(t *testing.T) {
 		},
 		{
 			name: "validation profile input the page does not output", file: verifyFile,
-			old:  "<OutputClaim ClaimTypeReferenceId=\"idmeBridgeMessage\" />\n            <OutputClaim ClaimTypeReferenceId=\"idmeMilitaryVerified\" />",
-			new:  `<OutputClaim ClaimTypeReferenceId="idmeBridgeMessage" />`,
+			old:  `<OutputClaim ClaimTypeReferenceId="idmeMilitaryVerified" DefaultValue="false" AlwaysUseDefaultValue="true" />`,
+			new:  ``,
 			rule: RuleValidation, where: `TechnicalProfile "IdmeBridge-MilitaryRequired"`,
 			wantInMsg: []string{`"IdmeBridge-AssertMilitaryVerified" takes input claim "idmeMilitaryVerified"`},
 		},

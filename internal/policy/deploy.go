@@ -74,10 +74,19 @@ func runDeploy(ctx context.Context, args []string, stdout, stderr io.Writer, con
 	if dir == "" {
 		dir = filepath.Join(*src, "build", *env)
 	}
-	if err := Render(*src, *env, dir); err != nil {
+	if same, err := sameDir(*src, dir); err != nil {
+		return err
+	} else if same {
+		return fmt.Errorf("policy: refusing to render %s into itself: the templates would be lost", *src)
+	}
+	// The files uploaded are the ones rendered and checked here, in memory: reading them back
+	// from dir would also upload whatever an earlier render left there (a community dropped
+	// from VerifyCommunities, a file rendered with old settings).
+	templates, err := ReadDir(*src)
+	if err != nil {
 		return err
 	}
-	files, err := ReadDir(dir)
+	files, err := RenderFiles(templates, environment)
 	if err != nil {
 		return err
 	}
@@ -85,7 +94,10 @@ func runDeploy(ctx context.Context, args []string, stdout, stderr io.Writer, con
 		for _, p := range problems {
 			fmt.Fprintln(stderr, p)
 		}
-		return fmt.Errorf("policy deploy: %d problem(s) in the rendered files in %s; nothing uploaded", len(problems), dir)
+		return fmt.Errorf("policy deploy: %d problem(s) in the files rendered for %s; nothing uploaded (or written)", len(problems), *env)
+	}
+	if err := writeDir(dir, files); err != nil {
+		return err
 	}
 	docs, err := parseAll(files)
 	if err != nil {

@@ -226,6 +226,24 @@ func TestDeployRefusesBeforeConnecting(t *testing.T) {
 	}
 }
 
+// A file an earlier render left in the output folder (here a community since dropped from
+// VerifyCommunities) is not uploaded: only what this run rendered and checked is.
+func TestDeployIgnoresStaleFilesInTheOutputFolder(t *testing.T) {
+	out := t.TempDir()
+	stale := []byte(`<TrustFrameworkPolicy xmlns="http://schemas.microsoft.com/online/cpim/schemas/2013/06" TenantId="contoso.onmicrosoft.com" PolicyId="B2C_1A_IdmeBridge_VerifyPilot"><BasePolicy><TenantId>contoso.onmicrosoft.com</TenantId><PolicyId>B2C_1A_IdmeBridge_Extensions</PolicyId></BasePolicy></TrustFrameworkPolicy>`)
+	if err := os.WriteFile(filepath.Join(out, "VerifyPilotWithIdme.xml"), stale, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout bytes.Buffer
+	connect := func(string, string) (graph, error) { return nil, errors.New("must not connect") }
+	if err := runDeploy(context.Background(), []string{"-src", shippedDir(t), "-env", "Production", "-out", out, "-dry-run"}, &stdout, io.Discard, connect); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(stdout.String(), "VerifyPilot") {
+		t.Errorf("a stale file would be uploaded:\n%s", stdout.String())
+	}
+}
+
 func TestDeployDryRunListsTheOrder(t *testing.T) {
 	var stdout bytes.Buffer
 	connect := func(string, string) (graph, error) { return nil, errors.New("must not connect") }

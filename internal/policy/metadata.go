@@ -117,7 +117,8 @@ func metadataKeys(kind Kind) ([]string, bool) {
 			"IncludeClaimResolvingInClaimsHandling", "UserMessageIfClaimsPrincipalAlreadyExists",
 			"UserMessageIfClaimsPrincipalDoesNotExist",
 			// Not in the reference table, but set to 1.6 by Microsoft's account-linking samples
-			// (azure-ad-b2c/samples) on the profiles that read and write userIdentities.
+			// (azure-ad-b2c/samples) on the profiles that read and write userIdentities, so a
+			// tenant's own files may carry it.
 			"api-version",
 		},
 		KindRESTful: {

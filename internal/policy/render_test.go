@@ -268,6 +268,9 @@ func TestRenderSettingsThePoliciesRead(t *testing.T) {
 		{"unknown community", map[string]string{"VerifyCommunities": "military pilot"}, nil, `"pilot"`},
 		{"no community", map[string]string{"VerifyCommunities": " "}, ErrMissingSettings, "VerifyCommunities"},
 		{"name editing misspelt", map[string]string{"IdmeNameEditing": "editable"}, ErrBadSetting, "Verified or Editable"},
+		{"identity provider as a URL", map[string]string{"IdmeIdentityProvider": "https://me.id.com"}, ErrBadSetting, "lowercase provider name"},
+		{"identity provider with a space", map[string]string{"IdmeIdentityProvider": "me.id.com "}, ErrBadSetting, "lowercase provider name"},
+		{"identity provider in capitals", map[string]string{"IdmeIdentityProvider": "ME.ID.COM"}, ErrBadSetting, "lowercase provider name"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := RenderFiles(files, env(tt.over))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 )
 
@@ -21,7 +22,14 @@ const (
 	TenantIDSetting = "TenantId"
 	// CustomDomainsSetting lists, space separated, the tenant's custom domains.
 	CustomDomainsSetting = "CustomDomains"
+	// IdentityProviderSetting is the provider name stored in each ID.me user's
+	// alternativeSecurityId (id.me, or me.id.com for Microsoft's direct ID.me profile).
+	IdentityProviderSetting = "IdmeIdentityProvider"
 )
+
+// identityProviderName is a provider name as B2C stores it: a lowercase domain-like name, no
+// scheme, path or space (Microsoft's profiles use facebook.com, me.id.com...).
+var identityProviderName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`)
 
 // ErrBadSetting is wrapped when a setting has a value the policies cannot use.
 var ErrBadSetting = errors.New("policy: invalid setting")
@@ -34,6 +42,11 @@ func NormalizeIssuer(issuer string) string { return strings.TrimRight(strings.Tr
 func (e Environment) checkValues() error {
 	if v, ok := e.PolicySettings[NameEditingSetting]; ok && v != "Verified" && v != "Editable" {
 		return fmt.Errorf("%w: %s is %q in environment %q, want Verified or Editable", ErrBadSetting, NameEditingSetting, v, e.Name)
+	}
+	// Every ID.me account is keyed on this name: "https://me.id.com", " me.id.com" or
+	// "ME.ID.COM" would render and upload, and give every returning user a second account.
+	if v, ok := e.PolicySettings[IdentityProviderSetting]; ok && strings.TrimSpace(v) != "" && !identityProviderName.MatchString(v) {
+		return fmt.Errorf("%w: %s is %q in environment %q, want a lowercase provider name such as id.me, or me.id.com for a tenant that used Microsoft's ID.me profile", ErrBadSetting, IdentityProviderSetting, v, e.Name)
 	}
 	return nil
 }

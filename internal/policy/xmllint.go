@@ -19,7 +19,8 @@ var ErrSchema = errors.New("policy: schema validation failed")
 
 // Validate checks each file against Microsoft's TrustFrameworkPolicy schema (the .xsd at
 // schemaPath) with libxml2's xmllint: Go's standard library has no XML Schema validator, and
-// xmllint is in every Linux distribution.
+// xmllint is in every Linux distribution. Microsoft's schema as published does not compile in
+// libxml2 as it stands; xmllint gets a copy with those patterns rewritten (xmllintSchema).
 func Validate(ctx context.Context, schemaPath string, paths ...string) error {
 	if len(paths) == 0 {
 		return nil
