@@ -89,40 +89,10 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if (*issuer == "") != (*client == "") {
 		return cli.Usage(fs, stderr, errors.New("-issuer and -client go together"))
 	}
-	dir := *out
-	if dir == "" {
-		dir = filepath.Join(*src, "build", *env)
-	}
-
-	settings, err := LoadSettings(filepath.Join(*src, SettingsFile))
+	dir := outDir(*src, *env, *out)
+	environment, files, err := renderChecked(*src, *env, dir, "policy render", stderr)
 	if err != nil {
 		return err
-	}
-	environment, err := settings.Environment(*env)
-	if err != nil {
-		return err
-	}
-	if same, err := sameDir(*src, dir); err != nil {
-		return err
-	} else if same {
-		return fmt.Errorf("policy: refusing to render %s into itself: the templates would be lost", *src)
-	}
-	templates, err := ReadDir(*src)
-	if err != nil {
-		return err
-	}
-	files, err := RenderFiles(templates, environment)
-	if err != nil {
-		return err
-	}
-
-	// Every check runs on the rendered files in memory; nothing is written unless all pass,
-	// so a refused render never leaves files that look ready to upload.
-	if problems := Check(files, StarterPack()); len(problems) > 0 {
-		for _, p := range problems {
-			fmt.Fprintln(stderr, p)
-		}
-		return fmt.Errorf("policy render: %d problem(s) in the files rendered for %s; nothing written", len(problems), *env)
 	}
 	if *schema != "" {
 		if err := validateInMemory(ctx, *schema, files); err != nil {
@@ -154,6 +124,44 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stdout, "  %s\n", uri)
 	}
 	return nil
+}
+
+// outDir is where rendered files go: out, or SRC/build/ENV.
+func outDir(src, env, out string) string {
+	if out != "" {
+		return out
+	}
+	return filepath.Join(src, "build", env)
+}
+
+// renderChecked renders the templates in src for environment env, in memory, and runs every
+// check B2C's upload would; the problems go to stderr and the error names cmd. Nothing is
+// written: a refused render never leaves files that look ready to upload.
+func renderChecked(src, env, dir, cmd string, stderr io.Writer) (Environment, map[string][]byte, error) {
+	environment, err := loadEnvironment(src, env)
+	if err != nil {
+		return Environment{}, nil, err
+	}
+	if same, err := sameDir(src, dir); err != nil {
+		return Environment{}, nil, err
+	} else if same {
+		return Environment{}, nil, fmt.Errorf("policy: refusing to render %s into itself: the templates would be lost", src)
+	}
+	templates, err := ReadDir(src)
+	if err != nil {
+		return Environment{}, nil, err
+	}
+	files, err := RenderFiles(templates, environment)
+	if err != nil {
+		return Environment{}, nil, err
+	}
+	if problems := Check(files, StarterPack()); len(problems) > 0 {
+		for _, p := range problems {
+			fmt.Fprintln(stderr, p)
+		}
+		return Environment{}, nil, fmt.Errorf("%s: %d problem(s) in the files rendered for %s; nothing written, nothing uploaded", cmd, len(problems), env)
+	}
+	return environment, files, nil
 }
 
 // validateInMemory writes the files to a temporary folder, validates them there and removes it.

@@ -63,38 +63,16 @@ func runDeploy(ctx context.Context, args []string, stdout, stderr io.Writer, con
 	if *env == "" {
 		return cli.Usage(fs, stderr, errors.New("-env is required: uploading to the wrong tenant is not a default"))
 	}
-	environment, err := loadEnvironment(*src, *env)
+	// The files uploaded are the ones rendered and checked here, in memory: reading them back
+	// from dir would also upload whatever an earlier render left there (a community dropped
+	// from VerifyCommunities, a file rendered with old settings).
+	dir := outDir(*src, *env, *out)
+	environment, files, err := renderChecked(*src, *env, dir, "policy deploy", stderr)
 	if err != nil {
 		return err
 	}
 	if *tenant == "" {
 		*tenant = environment.Tenant
-	}
-	dir := *out
-	if dir == "" {
-		dir = filepath.Join(*src, "build", *env)
-	}
-	if same, err := sameDir(*src, dir); err != nil {
-		return err
-	} else if same {
-		return fmt.Errorf("policy: refusing to render %s into itself: the templates would be lost", *src)
-	}
-	// The files uploaded are the ones rendered and checked here, in memory: reading them back
-	// from dir would also upload whatever an earlier render left there (a community dropped
-	// from VerifyCommunities, a file rendered with old settings).
-	templates, err := ReadDir(*src)
-	if err != nil {
-		return err
-	}
-	files, err := RenderFiles(templates, environment)
-	if err != nil {
-		return err
-	}
-	if problems := Check(files, StarterPack()); len(problems) > 0 {
-		for _, p := range problems {
-			fmt.Fprintln(stderr, p)
-		}
-		return fmt.Errorf("policy deploy: %d problem(s) in the files rendered for %s; nothing uploaded (or written)", len(problems), *env)
 	}
 	if err := writeDir(dir, files); err != nil {
 		return err
