@@ -526,6 +526,26 @@ func TestRevocationOutlivesTokens(t *testing.T) {
 	}
 }
 
+// TestRevocationOutlivesTokensAcrossClocks checks the revocation's margin for clock skew: the
+// replay lands on an instance whose clock lags the one that later checks the access token, so
+// the revocation record expires early by the reader's clock, and must still outlive the token.
+func TestRevocationOutlivesTokensAcrossClocks(t *testing.T) {
+	e := newEnv(t)
+	code := e.code(authzParams(rpID, rpRedirect))
+	first := e.token(redeemForm(code, rpID, rpSecret, rpRedirect), "", "")
+	if first.status != 200 {
+		t.Fatal(first.body)
+	}
+	e.st.writerBehind.Store(int64(maxClockSkew - time.Second))
+	if again := e.token(redeemForm(code, rpID, rpSecret, rpRedirect), "", ""); again.errCode() != "invalid_grant" {
+		t.Fatalf("replayed code: %v", again.body)
+	}
+	e.advance(e.cfg.TokenTTL - 2*time.Second)
+	if w := e.userinfo(first.body["access_token"].(string)); w.Code != http.StatusUnauthorized {
+		t.Fatalf("revoked access token accepted late in its life: %d", w.Code)
+	}
+}
+
 // TestOAuthErrorCharset checks error and error_description keep to RFC 6749's characters and
 // a bounded length wherever they are written.
 const badDescriptionChars = "\"\\\n\xff"
