@@ -205,13 +205,19 @@ func (f *fakeIDme) set(idToken, attributes string) {
 
 func (f *fakeIDme) client(t *testing.T) *Client {
 	t.Helper()
+	return f.clientTimingOut(t, 2*time.Second)
+}
+
+// clientTimingOut is a client of the fake whose every call to it is bounded by timeout.
+func (f *fakeIDme) clientTimingOut(t *testing.T, timeout time.Duration) *Client {
+	t.Helper()
 	env, err := EnvironmentFor("sandbox", f.srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c, err := New(Options{
 		Environment: env, ClientID: fakeClientID, RedirectURL: "https://bridge.example/callback",
-		ClientSecret: func(context.Context) (string, error) { return "secret", nil }, Timeout: 2 * time.Second,
+		ClientSecret: func(context.Context) (string, error) { return "secret", nil }, Timeout: timeout,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -13,7 +13,7 @@ import (
 // would keep every later sign-in waiting on it until the process restarts.
 func TestStalledJWKSDoesNotBlockLaterSignIns(t *testing.T) {
 	f := newFakeIDme(t)
-	c := quickClient(t, f)
+	c := f.clientTimingOut(t, 300*time.Millisecond)
 	f.stallJWKS.Store(true)
 	if _, err := c.VerifyIDToken(context.Background(), f.sign(f.claims("n1"), "RS256"), "n1"); !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("verification with a stalled JWKS: %v, want ErrUnavailable", err)
@@ -30,26 +30,9 @@ func TestStalledJWKSDoesNotBlockLaterSignIns(t *testing.T) {
 // reported as ID.me being unavailable, not as a forged id_token.
 func TestJWKSNotJSONIsAnOutage(t *testing.T) {
 	f := newFakeIDme(t)
-	c := quickClient(t, f)
+	c := f.clientTimingOut(t, 300*time.Millisecond)
 	f.garbageJWKS.Store(true)
 	if _, err := c.VerifyIDToken(context.Background(), f.sign(f.claims("n1"), "RS256"), "n1"); !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("verification with a JWKS that is not JSON: %v, want ErrUnavailable", err)
 	}
-}
-
-// quickClient is a client of the fake with a short timeout.
-func quickClient(t *testing.T, f *fakeIDme) *Client {
-	t.Helper()
-	env, err := EnvironmentFor("sandbox", f.srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := New(Options{
-		Environment: env, ClientID: fakeClientID, RedirectURL: "https://bridge.example/callback",
-		ClientSecret: func(context.Context) (string, error) { return "secret", nil }, Timeout: 300 * time.Millisecond,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
