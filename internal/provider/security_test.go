@@ -723,3 +723,25 @@ func TestLogoutFinishesWhatItAccepts(t *testing.T) {
 		}
 	}
 }
+
+// TestCodeTheTokenEndpointWouldRefuseIsNotIssued checks the callback never hands out a code
+// longer than the token endpoint accepts (the code carries the user's claims, sealed).
+func TestCodeTheTokenEndpointWouldRefuseIsNotIssued(t *testing.T) {
+	for _, n := range []int{8 << 10, 20 << 10} {
+		e := newEnv(t)
+		e.up.identity.Attributes["fname"] = strings.Repeat("a", n)
+		a := e.callback(e.authorize(authzParams(rpID, rpRedirect)), nil)
+		code := a.params.Get("code")
+		switch {
+		case code != "":
+			if got := e.token(redeemForm(code, rpID, rpSecret, rpRedirect), "", ""); got.status != 200 {
+				t.Errorf("name of %d bytes: a code was issued that does not redeem: %d %v", n, got.status, got.body)
+			}
+		case a.params.Get("error") != "server_error":
+			t.Errorf("name of %d bytes: %+v", n, a)
+		}
+		if n == 20<<10 && code != "" {
+			t.Errorf("name of %d bytes: issued a code of %d bytes", n, len(code))
+		}
+	}
+}
