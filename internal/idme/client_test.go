@@ -154,6 +154,8 @@ func TestForRelyingParty(t *testing.T) {
 		{&Error{Code: "invalid_redirect_uri"}, "server_error"},
 		{&Error{Code: "unsupported_response_type"}, "server_error"},
 		{&Error{Code: "temporarily_unavailable"}, "temporarily_unavailable"},
+		{&Error{Code: "login_required"}, "login_required"},
+		{&Error{Code: "interaction_required"}, "interaction_required"},
 		{fmt.Errorf("x: %w", &Error{Code: "invalid_grant"}), "access_denied"},
 		{fmt.Errorf("x: %w", ErrUnavailable), "temporarily_unavailable"},
 		{fmt.Errorf("x: %w", ErrInvalidToken), "server_error"},

@@ -40,6 +40,10 @@ func ForRelyingParty(err error) (code, description string) {
 			return "invalid_scope", "ID.me refused the requested policy (scope): enable it for the ID.me application"
 		case "temporarily_unavailable", "server_error":
 			return "temporarily_unavailable", "ID.me is temporarily unavailable"
+		case "login_required", "interaction_required":
+			// ID.me could not re-authenticate the user as prompt=login or max_age asked: the
+			// relying party is owed the OIDC error it can act on (OIDC Core 3.1.2.6).
+			return e.Code, "ID.me could not confirm a fresh sign-in"
 		case "invalid_grant":
 			return "access_denied", "ID.me did not accept the authorization code (expired or already used); sign in again"
 		default:

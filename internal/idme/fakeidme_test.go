@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,6 +36,11 @@ type fakeIDme struct {
 	attributes string
 	tokenCalls int
 	dataCalls  int
+
+	// stallJWKS makes the JWKS endpoint hang mid-body until the client gives up (or the test ends).
+	stallJWKS   atomic.Bool
+	garbageJWKS atomic.Bool // answer 200 with a body that is not JSON
+	release     chan struct{}
 }
 
 const fakeClientID = "bridge-at-idme"
@@ -49,7 +55,7 @@ func newFakeIDme(t *testing.T) *fakeIDme {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fakeIDme{t: t, rsaKey: rk, ecKey: ek}
+	f := &fakeIDme{t: t, rsaKey: rk, ecKey: ek, release: make(chan struct{})}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /oidc/.well-known/openid-configuration", func(w http.ResponseWriter, _ *http.Request) {
 		iss := f.srv.URL + "/oidc"
@@ -58,7 +64,23 @@ func newFakeIDme(t *testing.T) *fakeIDme {
 			"jwks_uri": iss + "/.well-known/jwks", "id_token_signing_alg_values_supported": []string{"RS256", "ES256"},
 		})
 	})
-	mux.HandleFunc("GET /oidc/.well-known/jwks", func(w http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("GET /oidc/.well-known/jwks", func(w http.ResponseWriter, r *http.Request) {
+		if f.garbageJWKS.Load() {
+			_, _ = w.Write([]byte("<html>maintenance</html>"))
+			return
+		}
+		if f.stallJWKS.Load() {
+			// Headers at once, then a body that never comes: no header timeout helps.
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write([]byte(`{"keys":[`))
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+			case <-f.release:
+			}
+			return
+		}
 		set := jwk.NewSet()
 		for kid, k := range map[string]any{"rsa": &rk.PublicKey, "ec": &ek.PublicKey} {
 			pub, _ := jwk.FromRaw(k)
@@ -86,6 +108,7 @@ func newFakeIDme(t *testing.T) *fakeIDme {
 	})
 	f.srv = httptest.NewServer(mux)
 	t.Cleanup(f.srv.Close)
+	t.Cleanup(func() { close(f.release) }) // runs first: a stalled handler ends before Close waits on it
 	f.attributes = `{"attributes":[{"handle":"uuid","value":"user-1"},{"handle":"fname","value":"Ada"}],"status":[{"group":"military","subgroups":["Veteran"],"verified":true}]}`
 	return f
 }
@@ -182,13 +205,19 @@ func (f *fakeIDme) set(idToken, attributes string) {
 
 func (f *fakeIDme) client(t *testing.T) *Client {
 	t.Helper()
+	return f.clientTimingOut(t, 2*time.Second)
+}
+
+// clientTimingOut is a client of the fake whose every call to it is bounded by timeout.
+func (f *fakeIDme) clientTimingOut(t *testing.T, timeout time.Duration) *Client {
+	t.Helper()
 	env, err := EnvironmentFor("sandbox", f.srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c, err := New(Options{
 		Environment: env, ClientID: fakeClientID, RedirectURL: "https://bridge.example/callback",
-		ClientSecret: func(context.Context) (string, error) { return "secret", nil }, Timeout: 2 * time.Second,
+		ClientSecret: func(context.Context) (string, error) { return "secret", nil }, Timeout: timeout,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -1,8 +1,11 @@
 package idme
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"time"
@@ -103,18 +106,33 @@ func (c *Client) idTokenVerifier(ctx context.Context) (*oidc.IDTokenVerifier, er
 	return c.verifier, nil
 }
 
-// jwksWatch records when fetching ID.me's JWKS last failed.
+// jwksWatch records when fetching ID.me's JWKS last failed: no answer, not 200, a body cut
+// off or timed out mid-way, or a body that is not JSON. go-oidc reports all of these as a
+// failed signature check, which would blame the token for ID.me's outage.
 type jwksWatch struct {
 	next http.RoundTripper
 	c    *Client
 }
 
+// maxJWKSBytes bounds the key set read from ID.me.
+const maxJWKSBytes = 1 << 20
+
 func (t jwksWatch) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp, err := t.next.RoundTrip(r)
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.c.jwksFailure.Store(time.Now().UnixNano())
+		return resp, err
 	}
-	return resp, err
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxJWKSBytes))
+	if err != nil || !json.Valid(body) {
+		t.c.jwksFailure.Store(time.Now().UnixNano())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ID.me JWKS body: %w", err)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	return resp, nil
 }
 
 func (c *Client) jwksFailedSince(t time.Time) bool {

@@ -110,6 +110,12 @@ func (p *Provider) callback(w http.ResponseWriter, r *http.Request) {
 		p.redirectError(w, r, to, oauthErr("server_error", "the sign-in could not be completed"))
 		return
 	}
+	if len(code) > maxCodeBytes {
+		// The token endpoint would refuse it: say so now rather than hand out a dead code.
+		p.log.Warn("ID.me's answer is too large to carry in a code", "client_id", s.ClientID, "code_bytes", len(code))
+		p.redirectError(w, r, to, oauthErr("server_error", "ID.me's answer is too large"))
+		return
+	}
 	if p.records != nil {
 		p.records.Submit(s.ClientID, translated, p.now())
 	}

@@ -96,6 +96,9 @@ type countingStore struct {
 	creates, gets atomic.Int32
 	failCreate    atomic.Bool
 	failGet       atomic.Bool
+	// writerBehind is how far the writing instance's clock lags the reader's: a record's
+	// expiry is set by the writer, so it lives that much less by the reader's clock.
+	writerBehind atomic.Int64 // nanoseconds
 }
 
 var errStoreDown = errors.New("storage unavailable at https://account.blob.core.windows.net/records/state/x")
@@ -105,7 +108,7 @@ func (s *countingStore) Create(ctx context.Context, key string, value []byte, tt
 	if s.failCreate.Load() {
 		return errStoreDown
 	}
-	return s.Store.Create(ctx, key, value, ttl)
+	return s.Store.Create(ctx, key, value, ttl-time.Duration(s.writerBehind.Load()))
 }
 
 func (s *countingStore) Get(ctx context.Context, key string) ([]byte, error) {

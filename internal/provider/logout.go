@@ -33,6 +33,17 @@ var logoutParams = []string{"id_token_hint", "post_logout_redirect_uri", "client
 
 var logoutLimits = map[string]int{"id_token_hint": maxQueryBytes, "confirm": maxStateBytes}
 
+// maxLogoutCookieBytes is the longest sealed logout cookie: browsers keep a cookie's name and
+// value in 4096 bytes and silently drop a longer one, which would strand the user at ID.me's
+// sign-out with no way back.
+const maxLogoutCookieBytes = 4096 - len(logoutCookie) - 1
+
+// tooLongForLogout is the page for a sign-out whose state and address would not survive the
+// round trip; it is refused at the start rather than lost on the way.
+func tooLongForLogout(w http.ResponseWriter) {
+	errorPage(w, http.StatusBadRequest, "invalid_request", "The sign-out request's state and return address are too long.")
+}
+
 // logout is the end_session_endpoint (OIDC RP-Initiated Logout 1.0): it checks where the
 // relying party wants the browser to end up, signs the user out at ID.me, and comes back.
 // Without an id_token_hint the request could come from anyone, so the user confirms first.
@@ -101,6 +112,12 @@ func (p *Provider) confirmLogout(w http.ResponseWriter, r *http.Request, target 
 		errorPage(w, http.StatusInternalServerError, "server_error", "The sign-out could not start.")
 		return
 	}
+	// The confirmation comes back as a form field /logout accepts only up to maxStateBytes
+	// (the logout cookie it becomes holds less: no binding).
+	if len(token) > maxStateBytes {
+		tooLongForLogout(w)
+		return
+	}
 	http.SetCookie(w, &http.Cookie{
 		Name: logoutConfirmCookie, Value: binding, Path: "/", MaxAge: int(p.cfg.StateTTL.Seconds()),
 		Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode,
@@ -122,6 +139,10 @@ func (p *Provider) signOut(w http.ResponseWriter, r *http.Request, target string
 		sealed, err := sealer.Seal(logoutPurpose, pendingLogout{RedirectURI: target, State: state}, p.cfg.StateTTL)
 		if err != nil {
 			errorPage(w, http.StatusInternalServerError, "server_error", "The sign-out could not start.")
+			return
+		}
+		if len(sealed) > maxLogoutCookieBytes {
+			tooLongForLogout(w)
 			return
 		}
 		http.SetCookie(w, &http.Cookie{

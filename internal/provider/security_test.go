@@ -526,6 +526,26 @@ func TestRevocationOutlivesTokens(t *testing.T) {
 	}
 }
 
+// TestRevocationOutlivesTokensAcrossClocks checks the revocation's margin for clock skew: the
+// replay lands on an instance whose clock lags the one that later checks the access token, so
+// the revocation record expires early by the reader's clock, and must still outlive the token.
+func TestRevocationOutlivesTokensAcrossClocks(t *testing.T) {
+	e := newEnv(t)
+	code := e.code(authzParams(rpID, rpRedirect))
+	first := e.token(redeemForm(code, rpID, rpSecret, rpRedirect), "", "")
+	if first.status != 200 {
+		t.Fatal(first.body)
+	}
+	e.st.writerBehind.Store(int64(maxClockSkew - time.Second))
+	if again := e.token(redeemForm(code, rpID, rpSecret, rpRedirect), "", ""); again.errCode() != "invalid_grant" {
+		t.Fatalf("replayed code: %v", again.body)
+	}
+	e.advance(e.cfg.TokenTTL - 2*time.Second)
+	if w := e.userinfo(first.body["access_token"].(string)); w.Code != http.StatusUnauthorized {
+		t.Fatalf("revoked access token accepted late in its life: %d", w.Code)
+	}
+}
+
 // TestOAuthErrorCharset checks error and error_description keep to RFC 6749's characters and
 // a bounded length wherever they are written.
 const badDescriptionChars = "\"\\\n\xff"
@@ -647,5 +667,81 @@ func TestDiscoveryCaching(t *testing.T) {
 			t.Errorf("claims_supported lists %s twice", c)
 		}
 		seen[c] = true
+	}
+}
+
+// TestLogoutFinishesWhatItAccepts checks that a sign-out /logout accepts can also finish: the
+// confirmation it hands out comes back within the confirm limit, and the logout cookie stays
+// within what a browser keeps. What cannot is refused at the start, before the user confirms.
+func TestLogoutFinishesWhatItAccepts(t *testing.T) {
+	e := newEnv(t)
+	long := rpLogout + "?" + strings.Repeat("p", 400)
+	e.cfg.Clients[1].PostLogoutRedirectURIs = append(e.cfg.Clients[1].PostLogoutRedirectURIs, long)
+	accepted := 0
+	for _, target := range []string{rpLogout, long} {
+		for _, n := range []int{0, 1000, 1500, 1800, 2048} {
+			q := url.Values{"client_id": {rp2ID}, "post_logout_redirect_uri": {target}, "state": {strings.Repeat("s", n)}}
+			w := e.do("GET", issuer+PathLogout+"?"+q.Encode(), nil)
+			m := hiddenInput.FindStringSubmatch(w.Body.String())
+			if w.Code != http.StatusOK || m == nil {
+				if w.Code != http.StatusBadRequest || w.Header().Get("Location") != "" {
+					t.Errorf("target %d bytes, state %d: refused with %d %q", len(target), n, w.Code, w.Header().Get("Location"))
+				}
+				continue
+			}
+			accepted++
+			confirm := url.Values{"confirm": {strings.ReplaceAll(m[2], "&#34;", `"`)}}
+			done := e.do("POST", issuer+PathLogout, confirm, w.Result().Cookies()...)
+			if !strings.HasPrefix(done.Header().Get("Location"), "https://idme.test/oauth/logout") {
+				t.Errorf("target %d bytes, state %d: confirmed, then %d %q", len(target), n, done.Code, done.Header().Get("Location"))
+				continue
+			}
+			for _, c := range done.Result().Cookies() {
+				if c.Name == logoutCookie && len(c.Name)+len(c.Value) > 4096 {
+					t.Errorf("target %d bytes, state %d: logout cookie of %d bytes, which a browser drops", len(target), n, len(c.Name)+len(c.Value))
+				}
+			}
+		}
+	}
+	if accepted < 5 {
+		t.Errorf("only %d of 10 sign-outs accepted: ordinary ones must be", accepted)
+	}
+	// With an id_token_hint there is no confirmation: the cookie is the only limit.
+	hint := e.token(redeemForm(e.code(authzParams(rp2ID, rp2Redirect)), rp2ID, rp2Secret, rp2Redirect), "", "").body["id_token"].(string)
+	for _, n := range []int{100, 2048} {
+		q := url.Values{"id_token_hint": {hint}, "post_logout_redirect_uri": {long}, "state": {strings.Repeat("s", n)}}
+		w := e.do("GET", issuer+PathLogout+"?"+q.Encode(), nil)
+		cookieOK := false
+		for _, c := range w.Result().Cookies() {
+			cookieOK = cookieOK || c.Name == logoutCookie && len(c.Name)+len(c.Value) <= 4096
+		}
+		switch {
+		case n == 100 && !cookieOK:
+			t.Errorf("hint, state %d: no usable logout cookie (%d)", n, w.Code)
+		case n == 2048 && (w.Code != http.StatusBadRequest || cookieOK):
+			t.Errorf("hint, state %d: %d, cookie kept %v; want a refusal at the start", n, w.Code, cookieOK)
+		}
+	}
+}
+
+// TestCodeTheTokenEndpointWouldRefuseIsNotIssued checks the callback never hands out a code
+// longer than the token endpoint accepts (the code carries the user's claims, sealed).
+func TestCodeTheTokenEndpointWouldRefuseIsNotIssued(t *testing.T) {
+	for _, n := range []int{8 << 10, 20 << 10} {
+		e := newEnv(t)
+		e.up.identity.Attributes["fname"] = strings.Repeat("a", n)
+		a := e.callback(e.authorize(authzParams(rpID, rpRedirect)), nil)
+		code := a.params.Get("code")
+		switch {
+		case code != "":
+			if got := e.token(redeemForm(code, rpID, rpSecret, rpRedirect), "", ""); got.status != 200 {
+				t.Errorf("name of %d bytes: a code was issued that does not redeem: %d %v", n, got.status, got.body)
+			}
+		case a.params.Get("error") != "server_error":
+			t.Errorf("name of %d bytes: %+v", n, a)
+		}
+		if n == 20<<10 && code != "" {
+			t.Errorf("name of %d bytes: issued a code of %d bytes", n, len(code))
+		}
 	}
 }
