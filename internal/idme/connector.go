@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"idmebridge/internal/upstream"
@@ -106,6 +107,14 @@ func (c *Client) HandleCallback(ctx context.Context, data []byte, q url.Values) 
 			Err: errors.New("attributes.json uuid differs from the id_token sub")}
 	}
 	id.Attributes["uuid"] = idt.Subject
+	// The signed id_token may vouch for the address instead of attributes.json; it counts only
+	// for the address attributes.json gives (or when that gives none).
+	if idt.EmailVerified && (id.Attributes["email"] == "" || strings.EqualFold(id.Attributes["email"], idt.Email)) {
+		if id.Attributes["email"] == "" && idt.Email != "" {
+			id.Attributes["email"] = idt.Email
+		}
+		id.Attributes["email_verified"] = "true"
+	}
 	for _, st := range attrs.Status {
 		id.Groups = append(id.Groups, upstream.Group{Name: st.Group, Subgroups: st.Subgroups, Verified: st.Verified})
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -18,6 +19,10 @@ type VerifiedIDToken struct {
 	Subject string
 	// AuthTime is when the user authenticated at ID.me; zero when the token does not say.
 	AuthTime time.Time
+	// Email and EmailVerified are the token's email claims, when it carries them: ID.me may
+	// vouch for the address here rather than in attributes.json.
+	Email         string
+	EmailVerified bool
 }
 
 // VerifyIDToken checks ID.me's id_token with go-oidc (signature from ID.me's JWKS, RS256 or
@@ -44,8 +49,10 @@ func (c *Client) VerifyIDToken(ctx context.Context, raw, nonce string) (*Verifie
 		return nil, fmt.Errorf("%w: nonce does not match the sign-in", ErrInvalidToken)
 	}
 	var extra struct {
-		AZP      string  `json:"azp"`
-		AuthTime float64 `json:"auth_time"`
+		AZP           string          `json:"azp"`
+		AuthTime      float64         `json:"auth_time"`
+		Email         string          `json:"email"`
+		EmailVerified json.RawMessage `json:"email_verified"` // true or "true" (seen from ID.me)
 	}
 	if err := tok.Claims(&extra); err != nil {
 		return nil, fmt.Errorf("%w: claims: %w", ErrInvalidToken, err)
@@ -58,7 +65,7 @@ func (c *Client) VerifyIDToken(ctx context.Context, raw, nonce string) (*Verifie
 	if !slices.Contains(tok.Audience, c.opts.ClientID) { // go-oidc checks this; kept explicit
 		return nil, fmt.Errorf("%w: audience", ErrInvalidToken)
 	}
-	out := &VerifiedIDToken{Subject: tok.Subject}
+	out := &VerifiedIDToken{Subject: tok.Subject, Email: extra.Email, EmailVerified: isTrue(extra.EmailVerified)}
 	if extra.AuthTime > 0 {
 		out.AuthTime = time.Unix(int64(extra.AuthTime), 0)
 	}
@@ -137,4 +144,14 @@ func (t jwksWatch) RoundTrip(r *http.Request) (*http.Response, error) {
 
 func (c *Client) jwksFailedSince(t time.Time) bool {
 	return c.jwksFailure.Load() >= t.UnixNano()
+}
+
+// isTrue reads a JSON boolean that may also arrive as the string "true".
+func isTrue(raw json.RawMessage) bool {
+	var b bool
+	if json.Unmarshal(raw, &b) == nil {
+		return b
+	}
+	var s string
+	return json.Unmarshal(raw, &s) == nil && strings.EqualFold(strings.TrimSpace(s), "true")
 }

@@ -189,3 +189,48 @@ func TestCallbackErrorFromIDme(t *testing.T) {
 		t.Errorf("ID.me called on an error redirect")
 	}
 }
+
+// TestEmailVerifiedFromTheIDToken: ID.me may vouch for the address in its signed id_token
+// (as the boolean or the string "true") rather than in attributes.json; it counts only for the
+// address attributes.json gives, or when that gives none.
+func TestEmailVerifiedFromTheIDToken(t *testing.T) {
+	f := newFakeIDme(t)
+	c := f.client(t)
+	tests := []struct {
+		name       string
+		claims     map[string]any
+		attributes string
+		email      string
+		verified   bool
+	}{
+		{"boolean", map[string]any{"email": "a@example.com", "email_verified": true},
+			`{"attributes":[{"handle":"email","value":"a@example.com"}]}`, "a@example.com", true},
+		{"string", map[string]any{"email": "A@example.com", "email_verified": "true"},
+			`{"attributes":[{"handle":"email","value":"a@example.com"}]}`, "a@example.com", true},
+		{"false", map[string]any{"email": "a@example.com", "email_verified": false},
+			`{"attributes":[{"handle":"email","value":"a@example.com"}]}`, "a@example.com", false},
+		{"another address", map[string]any{"email": "b@example.com", "email_verified": true},
+			`{"attributes":[{"handle":"email","value":"a@example.com"}]}`, "a@example.com", false},
+		{"only in the token", map[string]any{"email": "a@example.com", "email_verified": true},
+			`{"attributes":[]}`, "a@example.com", true},
+		{"absent", map[string]any{},
+			`{"attributes":[{"handle":"email","value":"a@example.com"}]}`, "a@example.com", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data, _ := c.Begin(upstream.LoginRequest{Scopes: []string{"military"}})
+			cl := f.claims(nonceOf(t, data))
+			for k, v := range tt.claims {
+				cl[k] = v
+			}
+			f.set(f.sign(cl, "RS256"), tt.attributes)
+			id, err := c.HandleCallback(t.Context(), data, url.Values{"code": {"c1"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if id.Attributes["email"] != tt.email || (id.Attributes["email_verified"] == "true") != tt.verified {
+				t.Errorf("email %q email_verified %q, want %q %v", id.Attributes["email"], id.Attributes["email_verified"], tt.email, tt.verified)
+			}
+		})
+	}
+}
