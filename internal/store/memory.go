@@ -14,11 +14,15 @@ import (
 // Memory stays flat under load: every record is queued by the time it may be dropped, and each
 // write drops the records whose time has come, so the work is O(log n) per write amortised
 // and nothing outlives its TTL plus the retention. Records are held under a 128-bit digest of
-// their key, in fixed-size entries, so a marker record (no value) costs about 100 bytes.
+// their key, in fixed-size entries. The bridge's records are all markers (no value: a used
+// state, a redeemed code, a revoked grant), and a sign-in leaves two that live for minutes, so
+// markers have a map of their own with nothing but the expiry beside the digest (24 bytes a
+// slot instead of 48): about 60 bytes a marker, queue included.
 type Memory struct {
 	mu      sync.Mutex
 	now     func() time.Time
 	retain  time.Duration
+	markers map[keyDigest]int64 // expiry, unix nanoseconds, of records without a value
 	records map[keyDigest]memoryRecord
 	queue   evictionQueue
 }
@@ -51,7 +55,7 @@ func NewMemoryRetaining(now func() time.Time, retain time.Duration) *Memory {
 	if now == nil {
 		now = time.Now
 	}
-	return &Memory{now: now, retain: max(retain, 0), records: make(map[keyDigest]memoryRecord)}
+	return &Memory{now: now, retain: max(retain, 0), markers: make(map[keyDigest]int64), records: make(map[keyDigest]memoryRecord)}
 }
 
 // Create stores value under key unless the key was written before and not yet dropped.
@@ -63,11 +67,15 @@ func (m *Memory) Create(ctx context.Context, key string, value []byte, ttl time.
 	defer m.mu.Unlock()
 	now := m.now()
 	d := digestOf(key)
-	if _, ok := m.records[d]; ok {
+	if m.holds(d) {
 		return ErrExists
 	}
 	expires := now.Add(ttl)
-	m.records[d] = memoryRecord{value: append([]byte(nil), value...), expires: expires.UnixNano()}
+	if len(value) == 0 {
+		m.markers[d] = expires.UnixNano()
+	} else {
+		m.records[d] = memoryRecord{value: append([]byte(nil), value...), expires: expires.UnixNano()}
+	}
 	heap.Push(&m.queue, queued{key: d, drop: expires.Add(m.retain).UnixNano()})
 	m.evict(now.UnixNano())
 	return nil
@@ -80,24 +88,41 @@ func (m *Memory) Get(ctx context.Context, key string) ([]byte, error) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	r, ok := m.records[digestOf(key)]
-	if !ok || m.now().UnixNano() >= r.expires {
+	d, now := digestOf(key), m.now().UnixNano()
+	if expires, ok := m.markers[d]; ok {
+		if now >= expires {
+			return nil, ErrNotFound
+		}
+		return nil, nil
+	}
+	r, ok := m.records[d]
+	if !ok || now >= r.expires {
 		return nil, ErrNotFound
 	}
 	return append([]byte(nil), r.value...), nil
+}
+
+// holds reports whether a record, live or expired, is held under d. The caller holds mu.
+func (m *Memory) holds(d keyDigest) bool {
+	if _, ok := m.markers[d]; ok {
+		return true
+	}
+	_, ok := m.records[d]
+	return ok
 }
 
 // Len is the number of records held, expired ones not yet dropped included.
 func (m *Memory) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return len(m.records)
+	return len(m.markers) + len(m.records)
 }
 
 // evict drops every record whose drop time has passed. The caller holds mu.
 func (m *Memory) evict(now int64) {
 	for len(m.queue) > 0 && now >= m.queue[0].drop {
 		q := heap.Pop(&m.queue).(queued)
+		delete(m.markers, q.key)
 		delete(m.records, q.key)
 	}
 	// A burst of long-lived records followed by quiet leaves a large backing array: shrink it.

@@ -67,3 +67,64 @@ func TestMemoryStaysFlat(t *testing.T) {
 	}
 	runtime.KeepAlive(m)
 }
+
+// TestMemoryMarkers: a record without a value is held in the compact marker map and behaves
+// like any other record: taken while held, readable while live, expired reads refused.
+func TestMemoryMarkers(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	m := NewMemoryRetaining(func() time.Time { return now }, time.Minute)
+	ctx := context.Background()
+	if err := m.Create(ctx, "state/a", nil, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range [][]byte{nil, []byte("v")} {
+		if err := m.Create(ctx, "state/a", v, time.Hour); !errors.Is(err, ErrExists) {
+			t.Fatalf("re-create with value %q: err = %v, want ErrExists", v, err)
+		}
+	}
+	if err := m.Create(ctx, "code/b", []byte("v"), time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Create(ctx, "code/b", nil, time.Hour); !errors.Is(err, ErrExists) {
+		t.Fatalf("marker over a record with a value: err = %v, want ErrExists", err)
+	}
+	if v, err := m.Get(ctx, "state/a"); err != nil || len(v) != 0 {
+		t.Fatalf("live marker: %q, %v", v, err)
+	}
+	now = now.Add(time.Second)
+	if _, err := m.Get(ctx, "state/a"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("expired marker: err = %v, want ErrNotFound", err)
+	}
+	if err := m.Create(ctx, "state/a", nil, time.Hour); !errors.Is(err, ErrExists) {
+		t.Fatalf("expired but retained marker: err = %v, want ErrExists", err)
+	}
+}
+
+// TestMemoryMarkerBytes bounds what a marker costs in memory, eviction queue included: a
+// sign-in leaves two that live for minutes, and that is what an RSS trend under load sees.
+func TestMemoryMarkerBytes(t *testing.T) {
+	m := NewMemory(nil)
+	ctx := context.Background()
+	const n = 100_000
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("state/%d", i)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for _, k := range keys {
+		if err := m.Create(ctx, k, nil, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	perMarker := float64(after.HeapAlloc-before.HeapAlloc) / n
+	t.Logf("%.0f bytes a marker", perMarker)
+	if perMarker > 72 {
+		t.Fatalf("%.0f bytes a marker, want at most 72", perMarker)
+	}
+	runtime.KeepAlive(m)
+	runtime.KeepAlive(keys)
+}
