@@ -72,7 +72,7 @@ func (p *Provider) callback(w http.ResponseWriter, r *http.Request) {
 		p.redirectError(w, r, to, oauthErr("access_denied", "this sign-in was already completed; start again"))
 		return
 	case err != nil:
-		p.log.Error("store unavailable at callback", "err", err)
+		p.storeFailed(ctx, "callback", err)
 		p.redirectError(w, r, to, oauthErr("temporarily_unavailable", "the sign-in could not be recorded; try again"))
 		return
 	}

@@ -84,3 +84,13 @@ func (p *Provider) revoke(ctx context.Context, grantID string) {
 func (p *Provider) revocationTTL() time.Duration {
 	return p.cfg.CodeTTL + p.cfg.TokenTTL + maxClockSkew
 }
+
+// storeFailed logs a storage failure at step. A request the client abandoned cancels the
+// storage call too: that is the client leaving, not an outage, so it is not logged as an error.
+func (p *Provider) storeFailed(ctx context.Context, step string, err error) {
+	if ctx.Err() != nil {
+		p.log.Info("request abandoned by the client during storage", "step", step)
+		return
+	}
+	p.log.Error("store unavailable at "+step, "err", err)
+}

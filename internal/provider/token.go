@@ -104,7 +104,7 @@ func (p *Provider) redeem(r *http.Request) (*tokenResponse, *oauthError) {
 		p.revoke(ctx, g.ID)
 		return nil, oauthErr("invalid_grant", "the code was already used; tokens issued from it are revoked")
 	case err != nil:
-		p.log.Error("store unavailable at redemption", "err", err)
+		p.storeFailed(ctx, "redemption", err)
 		return nil, oauthErr("temporarily_unavailable", "codes cannot be redeemed right now")
 	}
 	p.log.Info("tokens issued", "client_id", client.ID, "grant", g.ID[:8])

@@ -41,7 +41,7 @@ func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
 	}
 	switch revoked, err := p.revoked(ctx, at.GrantID); {
 	case err != nil:
-		p.log.Error("store unavailable at userinfo", "err", err)
+		p.storeFailed(ctx, "userinfo", err)
 		oauthErr("temporarily_unavailable", "try again shortly").writeJSON(w)
 		return
 	case revoked:
