@@ -56,7 +56,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&t.Scope, "scope", "openid", "scope the relying party asks for")
 	fs.StringVar(&t.Persona, "persona", "veteran", "simulator persona who signs in")
 	users := fs.Int("users", 8, "concurrent virtual users")
-	count := fs.Int("n", 2000, "sign-ins to run at most")
+	count := fs.Int("n", maxCount, "sign-ins to run at most (the run also ends at -duration)")
 	duration := fs.Duration("duration", 60*time.Second, "time to run at most")
 	warmup := fs.Duration("warmup", 5*time.Second, "time excluded from CPU, memory-trend and Blob figures")
 	pid := fs.Int("pid", 0, "the bridge's process id (0: the process listening on the bridge's port)")

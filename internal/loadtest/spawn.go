@@ -34,7 +34,7 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	storeKind := fs.String("store", "memory", "the bridge's record store: memory, or blob (needs Azurite at -blob-upstream)")
 	blobUpstream := fs.String("blob-upstream", "http://127.0.0.1:10000", "Azurite's blob endpoint, for -store blob")
 	users := fs.String("users", "8", "concurrent virtual users")
-	count := fs.String("n", "2000", "sign-ins to run at most")
+	count := fs.String("n", strconv.Itoa(maxCount), "sign-ins to run at most (the run also ends at -duration)")
 	duration := fs.String("duration", "60s", "time to run at most")
 	warmup := fs.String("warmup", "5s", "time excluded from CPU, memory-trend and Blob figures")
 	if err := cli.Parse(fs, args, stdout, stderr); err != nil {
