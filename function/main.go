@@ -44,7 +44,7 @@ func commands() []command {
 		{"check", "read the settings and report every problem, offline [--json]", checkCommand},
 		{"doctor", "check the settings and what they point at: ID.me, Key Vault, keys, Blob Storage [--json]", doctorCommand},
 		{"keys", "create and rotate signing keys, make a state key", runKeys},
-		{"policy", "render the B2C policy files for one environment and check them", policy.Run},
+		{"policy", "render and check the B2C policy files; upload them and the policy key to the tenant", policy.Run},
 		{"loadtest", "drive whole sign-ins against a bridge and simulator on this machine", loadtest.Run},
 		{"version", "print the module version and the commit it was built from", version},
 	}
