@@ -33,10 +33,10 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	alg := fs.String("alg", idmesim.ES256, "the simulator's id_token algorithm: ES256 (light) or RS256 (ID.me's default)")
 	storeKind := fs.String("store", "memory", "the bridge's record store: memory, or blob (needs Azurite at -blob-upstream)")
 	blobUpstream := fs.String("blob-upstream", "http://127.0.0.1:10000", "Azurite's blob endpoint, for -store blob")
-	users := fs.String("users", "8", "concurrent virtual users")
-	count := fs.String("n", strconv.Itoa(maxCount), "sign-ins to run at most (the run also ends at -duration)")
-	duration := fs.String("duration", "60s", "time to run at most")
-	warmup := fs.String("warmup", "5s", "time excluded from CPU, memory-trend and Blob figures")
+	users := fs.Int("users", 8, "concurrent virtual users")
+	count := fs.Int("n", maxCount, "sign-ins to run at most (the run also ends at -duration)")
+	duration := fs.Duration("duration", 60*time.Second, "time to run at most")
+	warmup := fs.Duration("warmup", 5*time.Second, "time excluded from CPU, memory-trend and Blob figures")
 	if err := cli.Parse(fs, args, stdout, stderr); err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			`"idme_scopes":["military"],"default_idme_scopes":["military"]}]`, localClientID, localRedirectURI),
 	}
 	load := []string{"-bridge", bridgeURL, "-client-id", localClientID, "-client-secret", localClientSecret,
-		"-redirect-uri", localRedirectURI, "-users", *users, "-n", *count, "-duration", *duration, "-warmup", *warmup}
+		"-redirect-uri", localRedirectURI, "-users", strconv.Itoa(*users), "-n", strconv.Itoa(*count), "-duration", duration.String(), "-warmup", warmup.String()}
 	switch *storeKind {
 	case "memory":
 	case "blob":
