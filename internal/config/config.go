@@ -6,6 +6,7 @@ package config
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -353,9 +354,15 @@ func (r *reader) checkIssuer(issuer string) {
 	}
 }
 
-// IsLoopbackHost reports whether host names this machine (where plain http is acceptable).
+// IsLoopbackHost reports whether host (a URL's Hostname(), without brackets or port) names this
+// machine: "localhost" or a loopback IP literal (127.0.0.0/8, ::1). Plain http is acceptable only
+// there, and the load test and dev mode talk only there.
 func IsLoopbackHost(host string) bool {
-	return host == "localhost" || host == "127.0.0.1" || host == "::1"
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // settingsError lists every problem Load found, one indented line each.
