@@ -4,6 +4,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -379,3 +380,17 @@ func (e *settingsError) Error() string {
 }
 
 func (e *settingsError) Unwrap() []error { return e.problems }
+
+// Problems lists the problems in an error from Load, one line each, for a log attribute; any
+// other error is one problem.
+func Problems(err error) []string {
+	var se *settingsError
+	if !errors.As(err, &se) {
+		return []string{err.Error()}
+	}
+	out := make([]string, 0, len(se.problems))
+	for _, p := range se.problems {
+		out = append(out, strings.Join(strings.Fields(p.Error()), " "))
+	}
+	return out
+}
