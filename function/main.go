@@ -114,7 +114,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		// The host files stderr line by line, and the README's query reads JSON lines: one
 		// ERROR line carries every problem, so a bridge that will not start says why there too.
 		app.NewLogger(stdout, stderr, slog.LevelInfo).Error("not starting: invalid settings",
-			"problems", settingProblems(err), "fix", "correct these app settings; `handler check` lists each with its fix")
+			"problems", config.Problems(err), "fix", "correct these app settings; `handler check` lists each with its fix")
 		return err
 	}
 	log := app.NewLogger(stdout, stderr, cfg.LogLevel)
@@ -174,15 +174,4 @@ func version(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	info, ok := debug.ReadBuildInfo()
 	_, err := fmt.Fprint(stdout, cli.Version(info, ok))
 	return err
-}
-
-// settingProblems lists config.Load's problems, one per line of its error.
-func settingProblems(err error) []string {
-	var problems []string
-	for _, line := range strings.Split(err.Error(), "\n") {
-		if line = strings.TrimSpace(line); line != "" && line != "invalid settings:" {
-			problems = append(problems, line)
-		}
-	}
-	return problems
 }

@@ -17,6 +17,8 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+
+	"idmebridge/internal/config"
 )
 
 // DefaultBaseURL is Graph's beta endpoint in the global cloud: the trustFramework APIs exist
@@ -58,7 +60,7 @@ func New(cred azcore.TokenCredential, opts Options) (*Client, error) {
 		base = DefaultBaseURL
 	}
 	u, err := url.Parse(base)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && !isLoopback(u.Hostname())) {
+	if err != nil || u.Host == "" || (u.Scheme != "https" && !config.IsLoopbackHost(u.Hostname())) {
 		return nil, fmt.Errorf("graph: base URL %q must be an absolute https URL", opts.BaseURL)
 	}
 	c := &Client{
@@ -117,8 +119,4 @@ func (c *Client) call(ctx context.Context, op, method, path, contentType string,
 		}
 	}
 	return resp.StatusCode, nil
-}
-
-func isLoopback(host string) bool {
-	return host == "localhost" || host == "127.0.0.1" || host == "::1"
 }

@@ -4,8 +4,10 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -353,9 +355,15 @@ func (r *reader) checkIssuer(issuer string) {
 	}
 }
 
-// IsLoopbackHost reports whether host names this machine (where plain http is acceptable).
+// IsLoopbackHost reports whether host (a URL's Hostname(), without brackets or port) names this
+// machine: "localhost" or a loopback IP literal (127.0.0.0/8, ::1). Plain http is acceptable only
+// there, and the load test and dev mode talk only there.
 func IsLoopbackHost(host string) bool {
-	return host == "localhost" || host == "127.0.0.1" || host == "::1"
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // settingsError lists every problem Load found, one indented line each.
@@ -372,3 +380,17 @@ func (e *settingsError) Error() string {
 }
 
 func (e *settingsError) Unwrap() []error { return e.problems }
+
+// Problems lists the problems in an error from Load, one line each, for a log attribute; any
+// other error is one problem.
+func Problems(err error) []string {
+	var se *settingsError
+	if !errors.As(err, &se) {
+		return []string{err.Error()}
+	}
+	out := make([]string, 0, len(se.problems))
+	for _, p := range se.problems {
+		out = append(out, strings.Join(strings.Fields(p.Error()), " "))
+	}
+	return out
+}

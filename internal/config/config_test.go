@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"log/slog"
 	"strings"
 	"testing"
@@ -130,6 +131,23 @@ func TestLoadReportsAllProblems(t *testing.T) {
 		if !strings.HasPrefix(l, "  ") {
 			t.Errorf("line %q is not indented", l)
 		}
+	}
+}
+
+func TestProblems(t *testing.T) {
+	_, err := Load(lookupFrom(map[string]string{}))
+	problems := Problems(err)
+	var se *settingsError
+	if !errors.As(err, &se) || len(problems) != len(se.problems) || len(problems) < 3 {
+		t.Fatalf("Problems = %q for %v", problems, err)
+	}
+	for i, p := range problems {
+		if p == "" || strings.Contains(p, "\n") || !strings.Contains(p, strings.Fields(se.problems[i].Error())[0]) {
+			t.Errorf("problem %d = %q, want one line of %q", i, p, se.problems[i])
+		}
+	}
+	if got := Problems(errors.New("other")); len(got) != 1 || got[0] != "other" {
+		t.Errorf("Problems(other) = %q", got)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -70,8 +69,7 @@ func localRedirectURI(raw string) error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Fragment != "" || strings.Contains(raw, "#") {
 		return fmt.Errorf("-redirect-uri %q must be an absolute http(s) URL without a fragment, e.g. http://localhost:3000/callback", raw)
 	}
-	host := u.Hostname()
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+	if !config.IsLoopbackHost(u.Hostname()) {
 		return fmt.Errorf("-redirect-uri %q: dev mode runs on localhost, so the application's redirect URI must be on localhost (or 127.0.0.1) too", raw)
 	}
 	return nil

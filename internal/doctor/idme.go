@@ -82,20 +82,11 @@ func probeLogout(ctx context.Context, cfg *config.Config, env idme.Environment, 
 	callback := cfg.Issuer + provider.PathLogoutCallback
 	f := Finding{Check: "idme.logout", Subject: callback}
 	q := url.Values{"client_id": {cfg.IDme.ClientID}, "redirect_uri": {callback}}
-	cctx, cancel := withTimeout(ctx, o)
-	defer cancel()
-	req, err := http.NewRequestWithContext(cctx, http.MethodGet, env.BaseURL+"/oauth/logout?"+q.Encode(), nil)
-	if err != nil {
-		f.Status, f.Detail = Fail, err.Error()
-		return f
-	}
-	resp, err := client.Do(req)
+	resp, body, err := getPage(ctx, client, o, env.BaseURL+"/oauth/logout?"+q.Encode())
 	if err != nil {
 		f.Status, f.Detail, f.Fix = Fail, "logout request failed: "+err.Error(), "check that the bridge can reach "+env.BaseURL
 		return f
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 256<<10))
 	if code, _ := authorizeError(resp, body); code != "" {
 		f.Status, f.Detail = Fail, "ID.me answered "+code
 		f.Fix = fmt.Sprintf("register exactly %s as a second redirect URI of your ID.me application, so sign-out returns to the bridge", callback)
@@ -127,20 +118,11 @@ func probeAuthorize(ctx context.Context, cfg *config.Config, env idme.Environmen
 	callback := provider.CallbackURL(cfg.Issuer)
 	f := Finding{Check: "idme.authorize", Subject: "scope " + scope}
 	q := url.Values{"client_id": {cfg.IDme.ClientID}, "redirect_uri": {callback}, "response_type": {"code"}, "scope": {"openid " + scope}}
-	cctx, cancel := withTimeout(ctx, o)
-	defer cancel()
-	req, err := http.NewRequestWithContext(cctx, http.MethodGet, env.BaseURL+"/oauth/authorize?"+q.Encode(), nil)
-	if err != nil {
-		f.Status, f.Detail = Fail, err.Error()
-		return f
-	}
-	resp, err := client.Do(req)
+	resp, body, err := getPage(ctx, client, o, env.BaseURL+"/oauth/authorize?"+q.Encode())
 	if err != nil {
 		f.Status, f.Detail, f.Fix = Fail, "authorize request failed: "+err.Error(), "check that the bridge can reach "+env.BaseURL
 		return f
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 256<<10))
 	code, description := authorizeError(resp, body)
 	if code == "" {
 		f.Status = Pass
@@ -163,6 +145,27 @@ func probeAuthorize(ctx context.Context, cfg *config.Config, env idme.Environmen
 		f.Fix = "see ID.me's error codes; the probe sent client_id, redirect_uri, response_type=code and scope only"
 	}
 	return f
+}
+
+// getPage sends one GET within the probe timeout and reads at most 256 KiB of the answer, which
+// is closed on return: the probes look at the status, the Location and the page, nothing more.
+func getPage(ctx context.Context, client *http.Client, o Options, u string) (*http.Response, []byte, error) {
+	cctx, cancel := withTimeout(ctx, o)
+	defer cancel()
+	req, err := http.NewRequestWithContext(cctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("build the request: %w", err)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 256<<10))
+	if err != nil {
+		return nil, nil, fmt.Errorf("read the answer: %w", err)
+	}
+	return resp, body, nil
 }
 
 // authorizeError finds ID.me's error in its answer: error parameters on a redirect (or on a

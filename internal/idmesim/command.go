@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"idmebridge/internal/cli"
+	"idmebridge/internal/config"
 )
 
 // The bridge's callback paths, the redirect URIs a bridge registers at ID.me. They are repeated
@@ -47,7 +48,7 @@ func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 type commandOptions struct {
 	port     int
 	clients  []Client
-	logLevel string
+	logLevel slog.Level
 	// generatedSecret is set when the client secret was made up, so it is printed.
 	generatedSecret bool
 }
@@ -64,10 +65,16 @@ func parseCommand(args []string, stdout, stderr io.Writer) (commandOptions, erro
 	bridge := fs.String("bridge", "http://localhost:7071", "the bridge's issuer URL: registers its /callback and /logout/callback")
 	fs.Var(&redirects, "redirect-uri", "a redirect URI to register instead of the bridge's (repeatable)")
 	file := fs.String("clients", "", "a JSON file of clients (client_id, client_secret, redirect_uris) instead of the client flags")
-	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	level := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := cli.Parse(fs, args, stdout, stderr); err != nil {
 		return o, err
 	}
+	// The same four names as LOG_LEVEL and the other commands' -log-level, checked before listening.
+	lvl, err := config.ParseLogLevel(*level)
+	if err != nil {
+		return o, cli.Usage(fs, stderr, fmt.Errorf("-log-level: %w", err))
+	}
+	o.logLevel = lvl
 	if o.port < 0 || o.port > 65535 {
 		return o, cli.Usage(fs, stderr, fmt.Errorf("-port %d is not a TCP port", o.port))
 	}
@@ -141,11 +148,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// localhost, not 127.0.0.1: the bridge accepts plain http only for a loopback host name,
 	// and browsers treat localhost as a secure context.
 	base := "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
-		return fmt.Errorf("simulator: -log-level: %w", err)
-	}
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: o.logLevel}))
 	sim, err := New(Options{BaseURL: base, Clients: o.clients, Logger: log})
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -37,6 +38,12 @@ func TestParseCommand(t *testing.T) {
 		{name: "unknown flag", args: []string{"-nope"}, wantErr: "flag provided but not defined", wantStderr: "usage: handler simulator"},
 		{name: "extra argument", args: []string{"extra"}, wantErr: `unexpected argument "extra"`, wantStderr: "usage: handler simulator"},
 		{name: "bad port", args: []string{"-port", "70000"}, wantErr: "not a TCP port"},
+		{name: "log level slog accepts but LOG_LEVEL does not", args: []string{"-log-level", "info+2"}, wantErr: "log level must be debug, info, warn or error", wantStderr: "usage: handler simulator"},
+		{name: "log level by name", args: []string{"-log-level", "WARN"}, check: func(t *testing.T, o commandOptions) {
+			if o.logLevel != slog.LevelWarn {
+				t.Fatalf("level %v, want WARN", o.logLevel)
+			}
+		}},
 		{name: "-clients with client flags", args: []string{"-clients", good, "-client-id", "x"}, wantErr: "replaces -client-id"},
 		{name: "unknown field in file", args: []string{"-clients", typo}, wantErr: "not a JSON array of clients"},
 		{name: "empty file", args: []string{"-clients", empty}, wantErr: "lists no clients"},

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+
+	"idmebridge/internal/config"
 )
 
 // checkLoopback refuses any URL whose host is not this machine: a load test must never reach
@@ -13,7 +15,7 @@ func checkLoopback(what, raw string) (*url.URL, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("%s %q is not an absolute http(s) URL", what, raw)
 	}
-	if !loopbackHost(u.Hostname()) {
+	if !config.IsLoopbackHost(u.Hostname()) {
 		return nil, fmt.Errorf("%s %q is not on loopback: the load test only talks to this machine", what, raw)
 	}
 	return u, nil
@@ -25,16 +27,8 @@ func checkLoopbackAddr(what, addr string) error {
 	if err != nil {
 		return fmt.Errorf("%s %q: %w", what, addr, err)
 	}
-	if !loopbackHost(host) {
+	if !config.IsLoopbackHost(host) {
 		return fmt.Errorf("%s %q is not on loopback", what, addr)
 	}
 	return nil
-}
-
-func loopbackHost(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

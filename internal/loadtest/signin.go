@@ -17,6 +17,8 @@ import (
 
 	"github.com/lestrrat-go/jwx/v2/jwk"
 	"github.com/lestrrat-go/jwx/v2/jwt"
+
+	"idmebridge/internal/config"
 )
 
 // Target is the bridge a sign-in is driven against, and the relying party (a B2C tenant)
@@ -301,7 +303,7 @@ func location(resp *http.Response) (*url.URL, error) {
 	if err != nil {
 		return nil, fmt.Errorf("redirect: %w", err)
 	}
-	if !loopbackHost(loc.Hostname()) {
+	if !config.IsLoopbackHost(loc.Hostname()) {
 		return nil, fmt.Errorf("redirect to %s, which is not on loopback", loc.Host)
 	}
 	return loc, nil

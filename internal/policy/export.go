@@ -121,20 +121,9 @@ func findProfile(docs []parsed, known KnownIDs, id string) (Profile, error) {
 // resolveLoose is resolveProfile for profiles that include one of the starter pack: such an
 // include is listed, not merged.
 func resolveLoose(id string, docs []parsed, visiting map[string]bool) (technicalProfile, []string, error) {
-	if visiting[id] {
-		return technicalProfile{}, nil, fmt.Errorf("policy: technical profile %q includes itself", id)
-	}
-	visiting[id] = true
-	var own []technicalProfile
-	for _, p := range docs {
-		for _, tp := range p.doc.profiles() {
-			if tp.ID == id {
-				own = append(own, tp)
-			}
-		}
-	}
-	if len(own) == 0 {
-		return technicalProfile{}, nil, fmt.Errorf("%w: %q", ErrNoProfile, id)
+	own, err := profileDefinitions(id, docs, visiting)
+	if err != nil {
+		return technicalProfile{}, nil, err
 	}
 	merged := technicalProfile{ID: id}
 	var knownIncludes []string

@@ -181,20 +181,9 @@ func hasPolicy(docs []parsed, id string) bool {
 // resolveProfile merges every definition of id (in inheritance order) over the profile it
 // includes.
 func resolveProfile(id string, docs []parsed, visiting map[string]bool) (technicalProfile, error) {
-	if visiting[id] {
-		return technicalProfile{}, fmt.Errorf("policy: technical profile %q includes itself", id)
-	}
-	visiting[id] = true
-	var own []technicalProfile
-	for _, p := range docs {
-		for _, tp := range p.doc.profiles() {
-			if tp.ID == id {
-				own = append(own, tp)
-			}
-		}
-	}
-	if len(own) == 0 {
-		return technicalProfile{}, fmt.Errorf("%w: %q", ErrNoProfile, id)
+	own, err := profileDefinitions(id, docs, visiting)
+	if err != nil {
+		return technicalProfile{}, err
 	}
 	merged := technicalProfile{ID: id}
 	var include string
@@ -215,6 +204,27 @@ func resolveProfile(id string, docs []parsed, visiting map[string]bool) (technic
 		merged = overlay(merged, tp)
 	}
 	return merged, nil
+}
+
+// profileDefinitions returns every definition of id across docs, in inheritance order, and marks id as
+// visited so that an include cycle is refused rather than followed forever.
+func profileDefinitions(id string, docs []parsed, visiting map[string]bool) ([]technicalProfile, error) {
+	if visiting[id] {
+		return nil, fmt.Errorf("policy: technical profile %q includes itself", id)
+	}
+	visiting[id] = true
+	var own []technicalProfile
+	for _, p := range docs {
+		for _, tp := range p.doc.profiles() {
+			if tp.ID == id {
+				own = append(own, tp)
+			}
+		}
+	}
+	if len(own) == 0 {
+		return nil, fmt.Errorf("%w: %q", ErrNoProfile, id)
+	}
+	return own, nil
 }
 
 // overlay puts top's elements over base's: metadata and keys by key, output claims by claim type.
