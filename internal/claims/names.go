@@ -14,6 +14,8 @@ const (
 	claimName      = "name"
 	claimGroups    = "idme_groups"
 	claimSubgroups = "idme_subgroups"
+	// ClaimVerifiedAt is when the bridge read ID.me's answer, RFC 3339 in UTC.
+	ClaimVerifiedAt = "idme_verified_at"
 
 	groupClaimPrefix = "idme_"
 	groupClaimSuffix = "_verified"
@@ -36,7 +38,7 @@ func isReservedClaim(lower string) bool {
 // isGroupClaim reports whether a claim name belongs to the group claims,
 // including idme_<group>_verified for groups only known at translation time.
 func isGroupClaim(lower string) bool {
-	if lower == claimGroups || lower == claimSubgroups {
+	if lower == claimGroups || lower == claimSubgroups || lower == ClaimVerifiedAt {
 		return true
 	}
 	return strings.HasPrefix(lower, groupClaimPrefix) &&

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // ErrNoSubject is wrapped by Translate when ID.me supplied no uuid: without
@@ -61,7 +62,7 @@ func NewTranslator(extra []Mapping) (*Translator, error) {
 	for _, m := range mappings {
 		names = append(names, m.Claim)
 	}
-	names = append(names, claimName, claimGroups, claimSubgroups)
+	names = append(names, claimName, claimGroups, claimSubgroups, ClaimVerifiedAt)
 	if hasEmailClaim(mappings) {
 		names = append(names, claimEmailVerified)
 	}
@@ -116,6 +117,9 @@ func (t *Translator) Translate(v Verification) (map[string]any, error) {
 	}
 	addEmailVerified(out, v.Attributes)
 	addGroupClaims(out, t.known, v.Groups)
+	if !v.ReadAt.IsZero() {
+		out[ClaimVerifiedAt] = v.ReadAt.UTC().Format(time.RFC3339)
+	}
 	return out, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func mustTranslator(t *testing.T, extra []Mapping) *Translator {
@@ -442,7 +443,7 @@ func TestExtraRowReplacesDefault(t *testing.T) {
 // fullyPopulated returns a Verification giving every mapped handle a value
 // and every known group verified with a subgroup.
 func fullyPopulated(mappings []Mapping) Verification {
-	v := Verification{Attributes: map[string]string{}}
+	v := Verification{Attributes: map[string]string{}, ReadAt: time.Date(2026, 12, 6, 20, 0, 0, 0, time.UTC)}
 	for _, m := range mappings {
 		v.Attributes[m.Handle] = "value of " + m.Handle
 	}
@@ -471,7 +472,7 @@ func TestClaimNames(t *testing.T) {
 			if len(slices.Compact(slices.Clone(names))) != len(names) {
 				t.Errorf("ClaimNames() has duplicates: %v", names)
 			}
-			for _, must := range []string{"sub", "name", "idme_groups", "idme_subgroups", "idme_identity_verified"} {
+			for _, must := range []string{"sub", "name", "idme_groups", "idme_subgroups", "idme_identity_verified", "idme_verified_at"} {
 				if !slices.Contains(names, must) {
 					t.Errorf("ClaimNames() lacks %q", must)
 				}
@@ -492,5 +493,23 @@ func TestClaimNamesReturnsCopy(t *testing.T) {
 	a[0] = "tampered"
 	if tr.ClaimNames()[0] == "tampered" {
 		t.Error("ClaimNames exposes the translator's internal slice")
+	}
+}
+
+// idme_verified_at is the time the bridge read ID.me's answer, in UTC and RFC 3339 (the format
+// the External ID extension uses too), and is left out when no time is known.
+func TestVerifiedAt(t *testing.T) {
+	tr := mustTranslator(t, nil)
+	at := time.Date(2026, 12, 6, 15, 4, 5, 0, time.FixedZone("EST", -5*3600))
+	got := mustTranslate(t, tr, Verification{Attributes: map[string]string{"uuid": "u1"}, ReadAt: at})
+	if got[ClaimVerifiedAt] != "2026-12-06T20:04:05Z" {
+		t.Errorf("%s = %v, want 2026-12-06T20:04:05Z", ClaimVerifiedAt, got[ClaimVerifiedAt])
+	}
+	got = mustTranslate(t, tr, Verification{Attributes: map[string]string{"uuid": "u1"}})
+	if v, ok := got[ClaimVerifiedAt]; ok {
+		t.Errorf("%s = %v without a time, want it left out", ClaimVerifiedAt, v)
+	}
+	if _, err := NewTranslator([]Mapping{{"zip", ClaimVerifiedAt}}); err == nil {
+		t.Errorf("a mapping onto %s was accepted", ClaimVerifiedAt)
 	}
 }

@@ -1,5 +1,7 @@
 package claims
 
+import "time"
+
 // Group is one entry of ID.me's attributes.json "status" array, already parsed.
 type Group struct {
 	Name      string
@@ -11,4 +13,7 @@ type Group struct {
 type Verification struct {
 	Attributes map[string]string // handle -> value; handles with null value are absent
 	Groups     []Group
+	// ReadAt is when the bridge read ID.me's answer; it becomes idme_verified_at, so that a
+	// token carried on (a B2C refresh) still says how old its verification is.
+	ReadAt time.Time
 }

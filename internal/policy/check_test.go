@@ -145,7 +145,7 @@ func TestCheckFindsBrokenCopies(t *testing.T) {
 		{
 			name: "unknown token issuer", file: extFile,
 			old: `CpimIssuerTechnicalProfileReferenceId="JwtIssuer"`, new: `CpimIssuerTechnicalProfileReferenceId="JWTIssuer"`,
-			rule: RuleReference, where: `UserJourney "IdmeBridgeSignUpOrSignIn" step 9`,
+			rule: RuleReference, where: `UserJourney "IdmeBridgeSignUpOrSignIn" step 11`,
 			wantInMsg: []string{`unknown technical profile "JWTIssuer"`},
 		},
 		{
@@ -232,10 +232,10 @@ func TestCheckFindsBrokenCopies(t *testing.T) {
 		},
 		{
 			name: "linking page that can be continued past", file: extFile,
-			old:  `<ValidationTechnicalProfile ReferenceId="IdmeBridge-AssertLinkAllowed" />`,
-			new:  `<ValidationTechnicalProfile ReferenceId="IdmeBridge-AssertLinkAllowd" />`,
+			old:  `<ValidationTechnicalProfile ReferenceId="IdmeBridge-AssertAllowed" />`,
+			new:  `<ValidationTechnicalProfile ReferenceId="IdmeBridge-AssertAllowd" />`,
 			rule: RuleReference, where: `TechnicalProfile "IdmeBridge-AlreadyLinked"`,
-			wantInMsg: []string{`"IdmeBridge-AssertLinkAllowd"`},
+			wantInMsg: []string{`"IdmeBridge-AssertAllowd"`},
 		},
 		{
 			name: "not well-formed", file: verifyFile,

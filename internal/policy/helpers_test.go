@@ -134,3 +134,35 @@ func schemaOrSkip(t *testing.T) string {
 		"set B2C_POLICY_SCHEMA to its path")
 	return ""
 }
+
+// devEnvironment is the shipped Development environment with some settings changed.
+func devEnvironment(t *testing.T, change map[string]string) Environment {
+	t.Helper()
+	s, err := LoadSettings(filepath.Join(shippedDir(t), SettingsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := s.Environment("Development")
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings := make(map[string]string, len(env.PolicySettings))
+	for k, v := range env.PolicySettings {
+		settings[k] = v
+	}
+	for k, v := range change {
+		settings[k] = v
+	}
+	env.PolicySettings = settings
+	return env
+}
+
+// renderedWith renders the shipped templates for Development with some settings changed.
+func renderedWith(t *testing.T, change map[string]string) map[string][]byte {
+	t.Helper()
+	files, err := RenderFiles(readDir(t, shippedDir(t)), devEnvironment(t, change))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}

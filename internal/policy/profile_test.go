@@ -70,23 +70,38 @@ func TestBridgeProfileMapsEveryBridgeClaim(t *testing.T) {
 	}
 }
 
-// A relying party that returns the ID.me claims must list every one the profile maps.
+// A relying party that returns the ID.me claims must list every one the profile maps, under
+// the bridge's own name (the ID.me subject as idme_subject: sub is the B2C account), when the
+// tenant asks for personal data; without it, birthdate, phone and address stay out.
 func TestSignUpOrSignInReturnsEveryIdmeClaim(t *testing.T) {
-	files := readDir(t, shippedDir(t))
-	p, err := FindOIDCProfile(files, BridgeProfileID)
-	if err != nil {
-		t.Fatal(err)
+	personal := []string{"idmePostalCode", "idmeBirthdate", "idmePhoneNumber", "idmeStreetAddress", "idmeLocality", "idmeRegion"}
+	for _, include := range []string{"true", "false"} {
+		t.Run(PersonalDataSetting+"="+include, func(t *testing.T) {
+			files := renderedWith(t, map[string]string{PersonalDataSetting: include})
+			p, err := FindOIDCProfile(files, BridgeProfileID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rp := string(files[susiFile])
+			for _, oc := range p.OutputClaims {
+				// idmeBridge* claims steer the journey; they are not the bridge's.
+				if !strings.HasPrefix(oc.ClaimTypeReferenceID, "idme") || strings.HasPrefix(oc.ClaimTypeReferenceID, "idmeBridge") {
+					continue
+				}
+				partner := oc.PartnerClaimType
+				if oc.ClaimTypeReferenceID == "idmeSubject" {
+					partner = "idme_subject"
+				}
+				want := `ClaimTypeReferenceId="` + oc.ClaimTypeReferenceID + `" PartnerClaimType="` + partner + `"`
+				wantIt := include == "true" || !slices.Contains(personal, oc.ClaimTypeReferenceID)
+				if strings.Contains(rp, want) != wantIt {
+					t.Errorf("%s returns %s as %s: %v, want %v", susiFile, oc.ClaimTypeReferenceID, partner, !wantIt, wantIt)
+				}
+			}
+		})
 	}
-	rp := string(files[susiFile])
-	for _, oc := range p.OutputClaims {
-		// idmeBridge* claims steer the journey; they are not the bridge's.
-		if !strings.HasPrefix(oc.ClaimTypeReferenceID, "idme") || strings.HasPrefix(oc.ClaimTypeReferenceID, "idmeBridge") {
-			continue
-		}
-		want := `ClaimTypeReferenceId="` + oc.ClaimTypeReferenceID + `" PartnerClaimType="` + oc.PartnerClaimType + `"`
-		if !strings.Contains(rp, want) {
-			t.Errorf("%s does not return %s as %s", susiFile, oc.ClaimTypeReferenceID, oc.PartnerClaimType)
-		}
+	if _, err := RenderFiles(readDir(t, shippedDir(t)), devEnvironment(t, map[string]string{PersonalDataSetting: "yes"})); !errors.Is(err, ErrBadSetting) {
+		t.Errorf("%s=yes: %v, want %v", PersonalDataSetting, err, ErrBadSetting)
 	}
 }
 
@@ -129,6 +144,7 @@ func TestMap(t *testing.T) {
 	got := p.Map(idToken)
 	want := map[string]any{
 		"issuerUserId":          "7f3a",
+		"idmeSubject":           "7f3a",
 		"givenName":             "Ada",
 		"idmeGroups":            []any{"military"},
 		"idmeMilitaryVerified":  true,

@@ -55,6 +55,11 @@ func RenderFiles(files map[string][]byte, env Environment) (map[string][]byte, e
 	if err != nil {
 		return nil, err
 	}
+	personalData, err := env.personalDataIncluded()
+	if err != nil {
+		return nil, err
+	}
+	files = expandPersonalData(files, personalData)
 	// The name part accepts anything but braces, so a malformed token is reported rather than
 	// left in the output.
 	settingToken := regexp.MustCompile(`\{Settings:([^{}]*)\}`)

@@ -135,7 +135,7 @@ func (p *Provider) translate(id upstream.Identity) (map[string]any, error) {
 	if id.Subject == "" {
 		return nil, claims.ErrNoSubject
 	}
-	v := claims.Verification{Attributes: id.Attributes}
+	v := claims.Verification{Attributes: id.Attributes, ReadAt: p.now()}
 	for _, g := range id.Groups {
 		v.Groups = append(v.Groups, claims.Group{Name: g.Name, Subgroups: g.Subgroups, Verified: g.Verified})
 	}
