@@ -252,7 +252,7 @@ func TestB2CLinkIdmeToLocalAccount(t *testing.T) {
 
 	// Alice unlinks; an ID.me sign-in then makes a new account rather than reaching hers.
 	b2c.newBrowserSession()
-	if r := b2c.run(unlinkPolicy, local); r.err != nil || r.token["sub"] != alice.objectID {
+	if r := b2c.run(unlinkPolicy, confirmUnlink(local)); r.err != nil || r.token["sub"] != alice.objectID {
 		t.Fatalf("unlink: %v %v", r.err, r.token)
 	}
 	if !slices.Equal(alice.identities, []identity{google}) {
@@ -373,4 +373,10 @@ func TestB2CVerifyPageStopsTheUnverified(t *testing.T) {
 			}
 		}
 	}
+}
+
+// confirmUnlink is the customer ticking the unlink page's box.
+func confirmUnlink(u browserUser) browserUser {
+	u.postClaims = map[string]any{"idmeBridgeUnlinkConfirmed": "unlink"}
+	return u
 }

@@ -32,7 +32,10 @@ type Profile struct {
 	Validations           []string
 	// SessionManagement is the profile named by UseTechnicalProfileForSessionManagement.
 	SessionManagement string
-	IncludesKnown     []string
+	// IncludeInSso is the element's text ("true", "false"), or "" when the profile and those
+	// it includes from the files do not set it.
+	IncludeInSso  string
+	IncludesKnown []string
 }
 
 // Step is one orchestration step of a user journey.
@@ -66,7 +69,10 @@ type Journey struct {
 // RelyingParty is a relying party file's journey and the claims its token carries.
 type RelyingParty struct {
 	File, PolicyID, Journey string
-	OutputClaims            []ClaimRef
+	// TokenJourney is the journey of the Token endpoint, run when a refresh token is redeemed;
+	// "" when the file names none.
+	TokenJourney string
+	OutputClaims []ClaimRef
 }
 
 // Transformation is a claims transformation defined in the files.
@@ -114,6 +120,9 @@ func findProfile(docs []parsed, known KnownIDs, id string) (Profile, error) {
 	p.Validations = refIDs(tp.Validations)
 	if tp.SessionManagement != nil {
 		p.SessionManagement = strings.TrimSpace(tp.SessionManagement.ReferenceID)
+	}
+	if tp.IncludeInSso != nil {
+		p.IncludeInSso = strings.TrimSpace(*tp.IncludeInSso)
 	}
 	return p, nil
 }
@@ -226,9 +235,15 @@ func RelyingParties(files map[string][]byte) ([]RelyingParty, error) {
 		if p.doc.RelyingParty == nil {
 			continue
 		}
-		out = append(out, RelyingParty{File: p.name, PolicyID: p.doc.PolicyID,
+		rp := RelyingParty{File: p.name, PolicyID: p.doc.PolicyID,
 			Journey:      strings.TrimSpace(p.doc.RelyingParty.DefaultUserJourney.ReferenceID),
-			OutputClaims: exportClaims(p.doc.RelyingParty.OutputClaims)})
+			OutputClaims: exportClaims(p.doc.RelyingParty.OutputClaims)}
+		for _, e := range p.doc.RelyingParty.Endpoints {
+			if strings.TrimSpace(e.ID) == "Token" {
+				rp.TokenJourney = strings.TrimSpace(e.Journey)
+			}
+		}
+		out = append(out, rp)
 	}
 	slices.SortFunc(out, func(a, b RelyingParty) int { return cmp.Compare(a.File, b.File) })
 	return out, nil

@@ -23,7 +23,15 @@ type document struct {
 
 type relyingParty struct {
 	DefaultUserJourney reference  `xml:"DefaultUserJourney"`
+	Endpoints          []endpoint `xml:"Endpoints>Endpoint"`
 	OutputClaims       []claimRef `xml:"TechnicalProfile>OutputClaims>OutputClaim"`
+}
+
+// endpoint is a relying party's Endpoint: the journey B2C runs for a request to it (Token: a
+// refresh token redeemed).
+type endpoint struct {
+	ID      string `xml:"Id,attr"`
+	Journey string `xml:"UserJourneyReferenceId,attr"`
 }
 
 type transformation struct {
@@ -71,6 +79,7 @@ type technicalProfile struct {
 	Keys              []key      `xml:"CryptographicKeys>Key"`
 	OutputClaims      []claimRef `xml:"OutputClaims>OutputClaim"`
 	Include           *reference `xml:"IncludeTechnicalProfile"`
+	IncludeInSso      *string    `xml:"IncludeInSso"`
 
 	InputClaims           []claimRef  `xml:"InputClaims>InputClaim"`
 	PersistedClaims       []claimRef  `xml:"PersistedClaims>PersistedClaim"`

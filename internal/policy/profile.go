@@ -248,6 +248,9 @@ func overlay(base, top technicalProfile) technicalProfile {
 	if top.SessionManagement != nil {
 		out.SessionManagement = top.SessionManagement
 	}
+	if top.IncludeInSso != nil {
+		out.IncludeInSso = top.IncludeInSso
+	}
 	return out
 }
 
