@@ -360,19 +360,21 @@ func TestB2CVerifyPageStopsTheUnverified(t *testing.T) {
 		t.Fatalf("%s has no %s", file, scope)
 	}
 	files[file] = []byte(strings.Replace(string(files[file]), scope, `<Item Key="scope">openid login</Item>`, 1))
-	for _, id := range []string{"student", "unverified"} {
-		for _, forged := range []browserUser{
-			{persona: id},
-			{persona: id, postHiddenContinue: true},
-			{persona: id, postHiddenContinue: true, postClaims: map[string]any{"idmeMilitaryVerified": true}},
-		} {
-			b2c := newB2CTenant(t, w, files)
-			r := b2c.run(file, forged)
-			if r.page != "IdmeBridge-MilitaryRequired" || r.token != nil || len(b2c.dir.users) != 0 {
-				t.Errorf("%s (post %v, claims %v): %+v, %d users", id, forged.postHiddenContinue, forged.postClaims, r, len(b2c.dir.users))
+	eachReading(t, varyPages, func(t *testing.T, reading readings) {
+		for _, id := range []string{"student", "unverified"} {
+			for _, forged := range []browserUser{
+				{persona: id},
+				{persona: id, postHiddenContinue: true},
+				{persona: id, postHiddenContinue: true, postClaims: map[string]any{"idmeMilitaryVerified": true}},
+			} {
+				b2c := newB2CTenantReading(t, w, files, reading)
+				r := b2c.run(file, forged)
+				if !stopped(r, "IdmeBridge-MilitaryRequired") || len(b2c.dir.users) != 0 {
+					t.Errorf("%s (post %v, claims %v): %+v, %d users", id, forged.postHiddenContinue, forged.postClaims, r, len(b2c.dir.users))
+				}
 			}
 		}
-	}
+	})
 }
 
 // confirmUnlink is the customer ticking the unlink page's box.

@@ -224,6 +224,12 @@ func TestB2CLinkWithAnIdmeOnlyHolder(t *testing.T) {
 		if got := b2c.run(linkPolicy, local); !stopped(got, "IdmeBridge-ConfirmMove") || b2c.dir.byObjectID(holder.objectID) == nil {
 			t.Fatalf("without confirming: %+v", got)
 		}
+		forged := local
+		forged.postClaims = map[string]any{"idmeBridgeMoveConfirmed": "no"}
+		b2c.newBrowserSession()
+		if got := b2c.run(linkPolicy, forged); got.token != nil || b2c.dir.byObjectID(holder.objectID) == nil {
+			t.Fatalf("with a forged confirmation: %+v", got)
+		}
 		confirmed := local
 		confirmed.postClaims = map[string]any{"idmeBridgeMoveConfirmed": "move"}
 		b2c.newBrowserSession()
@@ -294,6 +300,13 @@ func TestB2CUnlinkGuards(t *testing.T) {
 		local := browserUser{chooseLocal: true, signInName: "alice@example.com", password: "pw"}
 		if got := b2c.run(unlinkPolicy, local); !stopped(got, "IdmeBridge-ConfirmUnlink") || len(alice.identities) != 1 {
 			t.Errorf("unconfirmed unlink: %+v, identities %v", got, alice.identities)
+		}
+		// A crafted form with another value in the box is not a confirmation either.
+		forged := local
+		forged.postClaims = map[string]any{"idmeBridgeUnlinkConfirmed": "no"}
+		b2c.newBrowserSession()
+		if got := b2c.run(unlinkPolicy, forged); got.token != nil || len(alice.identities) != 1 {
+			t.Errorf("unlink with a forged confirmation: %+v, identities %v", got, alice.identities)
 		}
 		bob := b2c.dir.add(&dirUser{signInName: "bob@example.com", password: "pw2"})
 		b2c.newBrowserSession()
