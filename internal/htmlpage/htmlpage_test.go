@@ -1,9 +1,13 @@
 package htmlpage
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"html/template"
 	"log/slog"
+	"maps"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -53,5 +57,46 @@ func TestLinksPage(t *testing.T) {
 	}
 	if rec.Code != 200 || rec.Header().Get("Content-Security-Policy") != CSP() {
 		t.Fatalf("%d %v", rec.Code, rec.Header())
+	}
+}
+
+var styleElement = regexp.MustCompile(`(?s)<style>(.*?)</style>`)
+
+// TestStyleOnlyCSP checks the policy directive by directive: nothing may load, run, frame the
+// page or be posted from it; the one stylesheet is allowed by its hash, and that hash is the
+// hash of the <style> the page really carries (a page restyled without the policy would lose
+// its style, and 'unsafe-inline' would let injected markup style or script itself).
+func TestStyleOnlyCSP(t *testing.T) {
+	rec := httptest.NewRecorder()
+	BridgeLinks("https://bridge.example").Handler("ID.me bridge", nil).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	m := styleElement.FindStringSubmatch(rec.Body.String())
+	if m == nil {
+		t.Fatalf("no <style> in the page:\n%s", rec.Body.String())
+	}
+	sum := sha256.Sum256([]byte(m[1]))
+	policy := rec.Header().Get("Content-Security-Policy")
+	got := map[string]string{}
+	for _, d := range strings.Split(policy, ";") {
+		name, sources, _ := strings.Cut(strings.TrimSpace(d), " ")
+		if _, dup := got[name]; dup {
+			t.Errorf("%s twice in %q", name, policy)
+		}
+		got[name] = sources
+	}
+	want := map[string]string{
+		"default-src":     "'none'",
+		"style-src":       "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'",
+		"base-uri":        "'none'",
+		"form-action":     "'none'",
+		"frame-ancestors": "'none'",
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("policy %q\nwant directives %v", policy, want)
+	}
+	for name, value := range map[string]string{"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
+		"Referrer-Policy": "no-referrer", "Cache-Control": "no-store", "Pragma": "no-cache"} {
+		if h := rec.Header().Get(name); h != value {
+			t.Errorf("%s: %q, want %q", name, h, value)
+		}
 	}
 }

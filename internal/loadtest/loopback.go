@@ -1,6 +1,7 @@
 package loadtest
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/url"
@@ -31,4 +32,28 @@ func checkLoopbackAddr(what, addr string) error {
 		return fmt.Errorf("%s %q is not on loopback", what, addr)
 	}
 	return nil
+}
+
+// The driver keeps to loopback in two layers, each enough on its own: every redirect it is
+// about to follow is checked (checkRedirect), and every connection is checked before it is
+// dialled (loopbackOnly), whatever URL or redirect led to it.
+
+// checkRedirect refuses a redirect whose target is not on this machine.
+func checkRedirect(loc *url.URL) error {
+	if !config.IsLoopbackHost(loc.Hostname()) {
+		return fmt.Errorf("redirect to %s, which is not on loopback", loc.Host)
+	}
+	return nil
+}
+
+type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// loopbackOnly wraps dial so an address that is not on loopback is refused before dial sees it.
+func loopbackOnly(dial dialFunc) dialFunc {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if err := checkLoopbackAddr("connection", addr); err != nil {
+			return nil, err
+		}
+		return dial(ctx, network, addr)
+	}
 }

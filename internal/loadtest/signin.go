@@ -17,8 +17,6 @@ import (
 
 	"github.com/lestrrat-go/jwx/v2/jwk"
 	"github.com/lestrrat-go/jwx/v2/jwt"
-
-	"idmebridge/internal/config"
 )
 
 // Target is the bridge a sign-in is driven against, and the relying party (a B2C tenant)
@@ -77,6 +75,12 @@ type Driver struct {
 // NewDriver reads the bridge's discovery document and keys. Every URL involved must be on
 // loopback. conns sizes the connection pool (one per virtual user is right).
 func NewDriver(ctx context.Context, t Target, conns int) (*Driver, error) {
+	return newDriver(ctx, t, conns, (&net.Dialer{Timeout: 5 * time.Second}).DialContext)
+}
+
+// newDriver is NewDriver with the dialler its connections go through (behind the loopback
+// check), which tests replace to see what would have been dialled.
+func newDriver(ctx context.Context, t Target, conns int, dial dialFunc) (*Driver, error) {
 	if _, err := checkLoopback("bridge", t.Bridge); err != nil {
 		return nil, err
 	}
@@ -89,15 +93,9 @@ func NewDriver(ctx context.Context, t Target, conns int) (*Driver, error) {
 	if t.Persona == "" {
 		t.Persona = "veteran"
 	}
-	dialer := &net.Dialer{Timeout: 5 * time.Second}
 	tr := &http.Transport{
 		// Refuse at the socket too, whatever a URL or redirect said.
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			if err := checkLoopbackAddr("connection", addr); err != nil {
-				return nil, err
-			}
-			return dialer.DialContext(ctx, network, addr)
-		},
+		DialContext:         loopbackOnly(dial),
 		MaxIdleConns:        4 * max(conns, 1),
 		MaxIdleConnsPerHost: 2 * max(conns, 1),
 		IdleConnTimeout:     30 * time.Second,
@@ -228,6 +226,9 @@ func (d *Driver) atIDme(ctx context.Context, browser *http.Client, authorize *ur
 		if err != nil {
 			return nil, err
 		}
+		if _, err := checkLoopback("persona link", next.String()); err != nil {
+			return nil, err
+		}
 		return redirectOf(ctx, browser, next.String())
 	}
 	return location(resp)
@@ -303,8 +304,8 @@ func location(resp *http.Response) (*url.URL, error) {
 	if err != nil {
 		return nil, fmt.Errorf("redirect: %w", err)
 	}
-	if !config.IsLoopbackHost(loc.Hostname()) {
-		return nil, fmt.Errorf("redirect to %s, which is not on loopback", loc.Host)
+	if err := checkRedirect(loc); err != nil {
+		return nil, err
 	}
 	return loc, nil
 }

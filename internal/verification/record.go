@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 )
@@ -81,10 +82,21 @@ func (w *Writer) Submit(clientID string, claims map[string]any, at time.Time) {
 	}
 }
 
+// sensitiveClaims are left out of records unless included by name: the full birth date.
+var sensitiveClaims = []string{"birthdate"}
+
+// sensitiveFragments leave out any claim whose name contains one, in any case: whatever an
+// operator maps a social security number to (ID.me's handle for it is "social") is most
+// likely named after it.
+var sensitiveFragments = []string{"ssn", "social"}
+
 // sensitive claims are left out unless included by name.
 func sensitive(claim string) bool {
 	c := strings.ToLower(claim)
-	return c == "birthdate" || strings.Contains(c, "ssn") || strings.Contains(c, "social")
+	if slices.Contains(sensitiveClaims, c) {
+		return true
+	}
+	return slices.ContainsFunc(sensitiveFragments, func(f string) bool { return strings.Contains(c, f) })
 }
 
 // Run writes queued records until ctx is done, then writes what is still queued.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -86,5 +87,53 @@ func TestSubmitNeverBlocks(t *testing.T) {
 	}
 	if len(w.queue) != 2 {
 		t.Fatalf("queue holds %d, want 2 (the rest dropped)", len(w.queue))
+	}
+}
+
+// neverStored are claim names a record must leave out by default, listed here independently
+// of the code's filter so that dropping an entry there fails this test: the full birth date
+// and whatever carries a social security number (ID.me's attribute handle for it is "social",
+// which an operator's mapping may keep as a claim name or rename).
+var neverStored = []string{
+	"birthdate", "Birthdate", "BIRTHDATE",
+	"social", "Social", "idme_social", "social_security_number", "idme_social_last4",
+	"ssn", "SSN", "idme_ssn", "ssn_last4", "idme_ssn_last4",
+}
+
+// TestSensitiveClaimsNeverStored checks every sensitive name, from the filter's own lists and
+// from the independent list above, is absent from a stored record, name and value, while the
+// claims beside it are kept.
+func TestSensitiveClaimsNeverStored(t *testing.T) {
+	var names []string
+	names = append(names, sensitiveClaims...)
+	for _, f := range sensitiveFragments {
+		names = append(names, f, strings.ToUpper(f), "idme_"+f, "idme_"+f+"_last4")
+	}
+	names = append(names, neverStored...)
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			m := &memPut{blobs: map[string][]byte{}}
+			w := NewWriter(m.put, Options{})
+			secret := "value-of-" + name
+			w.Submit("b2c", map[string]any{"sub": "u-1", "given_name": "Vera", name: secret}, time.Unix(0, 0))
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			w.Run(ctx)
+			if len(m.blobs) != 1 {
+				t.Fatalf("%d records written", len(m.blobs))
+			}
+			for _, body := range m.blobs {
+				var r Record
+				if err := json.Unmarshal(body, &r); err != nil {
+					t.Fatal(err)
+				}
+				if _, ok := r.Claims[name]; ok || strings.Contains(string(body), secret) {
+					t.Errorf("record stores %s: %s", name, body)
+				}
+				if r.Claims["given_name"] != "Vera" {
+					t.Errorf("record lost the claims beside it: %s", body)
+				}
+			}
+		})
 	}
 }

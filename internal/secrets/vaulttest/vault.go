@@ -20,16 +20,16 @@ const URL = "https://fake-vault.vault.azure.net/"
 
 // Vault holds secret values and can be taken down and brought back.
 type Vault struct {
-	mu       sync.Mutex
-	values   map[string]string
-	disabled map[string]bool
-	down     bool
-	calls    int
+	mu     sync.Mutex
+	values map[string]string
+	denied map[string]string // name -> body of the 403 Key Vault answers for it
+	down   bool
+	calls  int
 }
 
 // New returns a vault holding a copy of values.
 func New(values map[string]string) *Vault {
-	v := &Vault{values: map[string]string{}, disabled: map[string]bool{}}
+	v := &Vault{values: map[string]string{}, denied: map[string]string{}}
 	for k, val := range values {
 		v.values[k] = val
 	}
@@ -59,42 +59,52 @@ func (v *Vault) Calls() int {
 
 // Transport is the fake server transport to put in the azsecrets client's options.
 func (v *Vault) Transport() policy.Transporter {
-	return disabledAnswers{vault: v, next: fake.NewServerTransport(&fake.Server{GetSecret: v.getSecret})}
+	return deniedAnswers{vault: v, next: fake.NewServerTransport(&fake.Server{GetSecret: v.getSecret})}
 }
 
 // Disable marks a secret disabled, as an operator revoking it in the portal would. Key Vault
 // then answers 403 with the generic outer code Forbidden and innerError.code SecretDisabled,
 // and no x-ms-error-code header; the SDK's fake cannot shape such a body, so this transport
 // answers it itself.
-func (v *Vault) Disable(name string) {
+func (v *Vault) Disable(name string) { v.Forbid(name, DisabledBody) }
+
+// Forbid makes Key Vault answer every read of name with 403 Forbidden and body (a JSON error
+// document), as it does for a caller without permission; Forbid(name, "") lifts it.
+func (v *Vault) Forbid(name, body string) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	v.disabled[name] = true
+	if body == "" {
+		delete(v.denied, name)
+		return
+	}
+	v.denied[name] = body
 }
 
-// DisabledBody is Key Vault's answer to reading a disabled secret.
+// DisabledBody is Key Vault's answer to reading a disabled secret (as quoted in the Azure SDK
+// for JavaScript's issue 24756, Azure/azure-sdk-for-js: code Forbidden, innerError.code
+// SecretDisabled, message "Operation get is not allowed on a disabled secret.").
 const DisabledBody = `{"error":{"code":"Forbidden","message":"Operation get is not allowed on a disabled secret.","innerError":{"code":"SecretDisabled"}}}`
 
-type disabledAnswers struct {
+type deniedAnswers struct {
 	vault *Vault
 	next  policy.Transporter
 }
 
-func (t disabledAnswers) Do(req *http.Request) (*http.Response, error) {
+func (t deniedAnswers) Do(req *http.Request) (*http.Response, error) {
 	// Paths are /secrets/{name}/{version}.
 	parts := strings.Split(strings.Trim(req.URL.Path, "/"), "/")
 	if len(parts) >= 2 && parts[0] == "secrets" {
 		t.vault.mu.Lock()
-		off := t.vault.disabled[parts[1]]
-		if off {
+		body, denied := t.vault.denied[parts[1]]
+		if denied {
 			t.vault.calls++
 		}
 		t.vault.mu.Unlock()
-		if off {
+		if denied {
 			return &http.Response{
 				StatusCode: http.StatusForbidden, Status: "403 Forbidden", Request: req,
 				Header: http.Header{"Content-Type": {"application/json; charset=utf-8"}},
-				Body:   io.NopCloser(strings.NewReader(DisabledBody)),
+				Body:   io.NopCloser(strings.NewReader(body)),
 			}, nil
 		}
 	}
