@@ -71,6 +71,7 @@ func TestDeploymentContainerNameIsAlwaysValid(t *testing.T) {
 		{"func-idme-" + token, "app-package-func-idme-" + token + "-k3xq7bz"}, // the default: unchanged
 		{"Func-IDME-Prod", "app-package-func-idme-prod-k3xq7bz"},
 		{"func--idme---x", "app-package-func-idme-x-k3xq7bz"},
+		{"a" + strings.Repeat("-", 30) + "bcd", "app-package-a-bcd-k3xq7bz"}, // runs collapse before the cut
 		{"-lead-and-trail-", "app-package-lead-and-trail-k3xq7bz"},
 		{"under_score.dot", "app-package-underscoredot-k3xq7bz"},
 		{strings.Repeat("a", 31) + "-b" + strings.Repeat("c", 40), "app-package-" + strings.Repeat("a", 31) + "-k3xq7bz"},
