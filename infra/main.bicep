@@ -18,22 +18,30 @@ param environmentName string
 })
 param location string
 
-@description('Object id of the person or pipeline deploying: given Key Vault Secrets Officer (to store the secrets) and Storage Blob Data Owner. Empty: none.')
+@description('Object id of whoever runs azd (azd fills it). Granted data access only with grantDeployerDataAccess, and only when it is a person.')
 param principalId string = ''
 
 @allowed(['User', 'ServicePrincipal', 'Group'])
-@description('Kind of principalId: User for a person, ServicePrincipal for a pipeline.')
+@description('Kind of principalId: azd fills User for a person, ServicePrincipal for a pipeline.')
 param principalType string = 'User'
+
+// azd grants its "deployer" whatever the template gives principalId, and in a pipeline that is
+// the pipeline's service principal: Secrets Officer would let it read every secret. Off unless
+// an operator turns it on for their own sign-in (README "Deploy to Azure", step 1).
+@description('Give the person running azd Key Vault Secrets Officer and Storage Blob Data Owner, to store the secrets and run the doctor. Ignored unless principalType is User.')
+param grantDeployerDataAccess bool = false
 
 @allowed(['sandbox', 'production'])
 @description('ID.me environment: sandbox (api.idmelabs.com) or production (api.id.me).')
 param idmeEnvironment string = 'sandbox'
 
+@minLength(1)
 @description('Client id of the ID.me application (its secret goes into Key Vault as idme-client-secret).')
 param idmeClientId string
 
 // An array, not a JSON string: ARM reads a string parameter that starts with '[' as an
 // expression when it passes it to a module. The app setting is its JSON text.
+@minLength(1)
 @description('BRIDGE_CLIENTS: the B2C / External ID tenants allowed to sign in, as the JSON array the README shows (each names its secret, never holds it).')
 param bridgeClients array
 
@@ -73,6 +81,16 @@ param externalIdGraphClientId string = ''
 @description('Key Vault purge protection (recommended in production; cannot be turned off again).')
 param keyVaultPurgeProtection bool = false
 
+@allowed(['Allow', 'Deny'])
+@description('Key Vault firewall: Allow (any network; RBAC still decides who reads) or Deny (only keyVaultAllowedIpRanges and trusted Azure services). Deny needs the app\'s outbound addresses listed or VNet integration: infra/README.md.')
+param keyVaultNetworkDefaultAction string = 'Allow'
+
+@description('With Deny: IPv4 addresses or CIDR ranges allowed to reach the vault (the app\'s outbound addresses, the operator\'s machine).')
+param keyVaultAllowedIpRanges array = []
+
+@description('Send the vault\'s AuditEvent logs (every secret read and write) to the Log Analytics workspace.')
+param keyVaultAuditLogs bool = false
+
 @description('Optional names; empty: generated from the environment name.')
 param resourceGroupName string = ''
 param functionAppName string = ''
@@ -82,8 +100,17 @@ param storageAccountName string = ''
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
 var appName = !empty(functionAppName) ? functionAppName : 'func-idme-${resourceToken}'
-// Flex Consumption pulls the app package from this container, through the identity.
-var deploymentContainerName = 'app-package-${take(appName, 32)}-${take(resourceToken, 7)}'
+// Flex Consumption pulls the app package from this container, through the identity. Container
+// names are 3-63 lowercase letters, digits and single hyphens, starting and ending with a letter
+// or digit; a functionAppName may hold capitals, other characters or runs of hyphens. So: its
+// lowercase letters and digits, joined by single hyphens, at most 32 characters, trimmed again
+// after the cut, then 7 characters of the token. The default name comes through unchanged.
+// infra/names_test.go replays these lines over awkward names.
+var appNameChars = map(range(0, length(appName)), i => toLower(substring(appName, i, 1)))
+var appNameKept = join(filter(appNameChars, c => contains('abcdefghijklmnopqrstuvwxyz0123456789-', c)), '')
+var appNameWords = join(filter(split(appNameKept, '-'), w => !empty(w)), '-')
+var appNamePart = join(filter(split(take(appNameWords, 32), '-'), w => !empty(w)), '-')
+var deploymentContainerName = empty(appNamePart) ? 'app-package-${take(resourceToken, 7)}' : 'app-package-${appNamePart}-${take(resourceToken, 7)}'
 // Containers the bridge writes; the settings name them too (BRIDGE_STORE_CONTAINER and
 // BRIDGE_VERIFICATION_CONTAINER), and the lifecycle rule matches the first.
 var storeContainerName = 'idme-bridge'
@@ -137,6 +164,9 @@ module keyVault 'app/keyvault.bicep' = {
     location: location
     tags: tags
     purgeProtection: keyVaultPurgeProtection
+    networkDefaultAction: keyVaultNetworkDefaultAction
+    allowedIpRanges: keyVaultAllowedIpRanges
+    auditWorkspaceId: keyVaultAuditLogs ? monitoring.outputs.logAnalyticsId : ''
   }
 }
 
@@ -150,6 +180,7 @@ module rbac 'app/rbac.bicep' = {
     identityPrincipalId: identity.outputs.principalId
     deployerPrincipalId: principalId
     deployerPrincipalType: principalType
+    grantDeployerDataAccess: grantDeployerDataAccess
   }
 }
 

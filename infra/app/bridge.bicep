@@ -40,6 +40,20 @@ param instanceMemoryMB int = 2048
 @maxValue(1000)
 param maximumInstanceCount int = 100
 
+// External ID waits for the custom authentication extension 1,000 ms by default and 2,000 ms at
+// most (one retry); a Flex app scaled to zero starts the host and then the handler, which can take
+// longer, so the HTTP scale group keeps one instance running while the extension is on. The group name and shape are Microsoft's
+// (learn.microsoft.com "Flex Consumption plan hosting", per-function scaling: the HTTP triggers
+// group is `http`; Azure/bicep-types-az generated/web/microsoft.web/2024-04-01/types.md,
+// FunctionsScaleAndConcurrency.alwaysReady: FunctionsAlwaysReadyConfig[] of {name, instanceCount}).
+// It is billed around the clock (README "Entra External ID").
+var alwaysReady = empty(externalIdTenantId) ? [] : [
+  {
+    name: 'http'
+    instanceCount: 1
+  }
+]
+
 resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' existing = {
   name: storageAccountName
 }
@@ -91,6 +105,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
+        alwaysReady: alwaysReady
       }
       runtime: {
         name: 'custom'

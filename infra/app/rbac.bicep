@@ -1,14 +1,19 @@
 // Role assignments. The identity gets what the samples give the app (Storage Blob Data Owner,
 // Monitoring Metrics Publisher) plus 'Key Vault Secrets User'; HTTP triggers need no queue or
 // table role, so those are left out, as functions-quickstart-dotnet-azd does by default.
-// The deployer (person or pipeline) may store secrets and read the records.
-// Follows Azure-Samples/functions-quickstart-dotnet-azd infra/app/rbac.bicep.
+// Follows Azure-Samples/functions-quickstart-dotnet-azd infra/app/rbac.bicep, except that the
+// sample grants the deployer (azd's principalId: a person, or a pipeline's service principal)
+// data roles unconditionally. Here the deployer may store secrets and read the records only when
+// an operator asks for it, and only as a person: a pipeline needs neither to provision or deploy.
 param storageAccountName string
 param keyVaultName string
 param applicationInsightsName string
 param identityPrincipalId string
 param deployerPrincipalId string = ''
 param deployerPrincipalType string = 'User'
+param grantDeployerDataAccess bool = false
+
+var deployerGetsData = grantDeployerDataAccess && deployerPrincipalType == 'User' && !empty(deployerPrincipalId)
 
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
@@ -61,7 +66,7 @@ resource identityTelemetry 'Microsoft.Authorization/roleAssignments@2022-04-01' 
   }
 }
 
-resource deployerSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(deployerPrincipalId)) {
+resource deployerSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (deployerGetsData) {
   name: guid(vault.id, deployerPrincipalId, roles.keyVaultSecretsOfficer)
   scope: vault
   properties: {
@@ -71,7 +76,7 @@ resource deployerSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = 
   }
 }
 
-resource deployerBlob 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(deployerPrincipalId)) {
+resource deployerBlob 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (deployerGetsData) {
   name: guid(storage.id, deployerPrincipalId, roles.storageBlobDataOwner)
   scope: storage
   properties: {
