@@ -89,7 +89,7 @@ func checkPolicyKey(ctx context.Context, g *b2cgraph.Client, env policy.Environm
 		f.Status, f.Detail, f.Fix = Fail, "the policy key does not exist: the policies cannot present the bridge client's secret", store
 		return f
 	case err != nil:
-		f.Status, f.Detail, f.Fix = Fail, "cannot read the policy key: "+firstLine(err), graphFix(err, tenant, "TrustFrameworkKeySet.Read.All", "B2C IEF Keyset Administrator")
+		f.Status, f.Detail, f.Fix = Fail, "cannot read the policy key: "+graphDetail(err), graphFix(err, tenant, "TrustFrameworkKeySet.Read.All", "B2C IEF Keyset Administrator")
 		return f
 	case len(ks.Keys) == 0:
 		f.Status, f.Detail, f.Fix = Fail, "the policy key has no secret in it", store
@@ -104,7 +104,7 @@ func checkPolicyKey(ctx context.Context, g *b2cgraph.Client, env policy.Environm
 	case errors.Is(err, b2cgraph.ErrNotFound):
 		f.Status, f.Detail, f.Fix = Fail, "B2C reports no active key in the policy key", store
 	case err != nil:
-		f.Status, f.Detail, f.Fix = Fail, "cannot read the active key: "+firstLine(err), graphFix(err, tenant, "TrustFrameworkKeySet.Read.All", "B2C IEF Keyset Administrator")
+		f.Status, f.Detail, f.Fix = Fail, "cannot read the active key: "+graphDetail(err), graphFix(err, tenant, "TrustFrameworkKeySet.Read.All", "B2C IEF Keyset Administrator")
 	default:
 		f.Status, f.Detail = Pass, "present; the active key is "+active.KID+untilText(active)
 	}
@@ -166,13 +166,13 @@ func checkPolicies(ctx context.Context, g *b2cgraph.Client, dir string, env poli
 		case errors.Is(err, b2cgraph.ErrNotFound):
 			f.Status, f.Detail, f.Fix = Fail, "missing: the tenant has no policy of that id (rendered from "+u.File+")", deploy
 		case errors.As(err, &ge) && (ge.Status == http.StatusUnauthorized || ge.Status == http.StatusForbidden):
-			f.Status, f.Detail, f.Fix = Fail, "cannot read the policies: "+firstLine(err), graphFix(err, tenant, "Policy.Read.All", "B2C IEF Policy Administrator")
+			f.Status, f.Detail, f.Fix = Fail, "cannot read the policies: "+graphDetail(err), graphFix(err, tenant, "Policy.Read.All", "B2C IEF Policy Administrator")
 			// The other files would be refused the same way: say it once.
 			if rest := len(uploads) - i - 1; rest > 0 {
 				return append(findings, f, Finding{Check: "b2c.policies", Status: Skip, Detail: fmt.Sprintf("%d more policy file(s) not read", rest)})
 			}
 		case err != nil:
-			f.Status, f.Detail = Fail, "cannot read the policy: "+firstLine(err)
+			f.Status, f.Detail = Fail, "cannot read the policy: "+graphDetail(err)
 		default:
 			same, line, storedLine, err := samePolicy(u.Data, stored)
 			switch {
@@ -200,6 +200,26 @@ func where(line, storedLine int) string {
 		return fmt.Sprintf("from line %d: the tenant's copy ends before it", line)
 	}
 	return fmt.Sprintf("from line %d (line %d of the tenant's copy)", line, storedLine)
+}
+
+// graphDetail is Graph's refusal without b2cgraph's advice, which the finding's fix replaces
+// with the read-only permission doctor needs.
+func graphDetail(err error) string {
+	var ge *b2cgraph.Error
+	if !errors.As(err, &ge) {
+		return firstLine(err)
+	}
+	s := fmt.Sprintf("HTTP %d", ge.Status)
+	if ge.Code != "" {
+		s += " " + ge.Code
+	}
+	if ge.Message != "" {
+		s += ": " + clip(ge.Message, 300)
+	}
+	if ge.RequestID != "" {
+		s += " [request-id " + ge.RequestID + "]"
+	}
+	return s
 }
 
 // graphFix says what to do about a refused Graph read: sign in to the B2C tenant (401), or get

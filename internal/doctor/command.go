@@ -40,11 +40,16 @@ Consumption. Without them those checks are skipped.
 // Command is the `doctor` command (every check) and the `check` command (the offline subset):
 // the findings as text, or as JSON with --json; an error when any failed.
 func Command(ctx context.Context, name string, args []string, lookup config.Lookup, stdout, stderr io.Writer) error {
+	return command(ctx, name, args, Options{Lookup: lookup}, stdout, stderr)
+}
+
+// command is Command with the parts a test replaces already in o; the flags fill in the rest.
+func command(ctx context.Context, name string, args []string, o Options, stdout, stderr io.Writer) error {
 	fs := cli.NewFlagSet(name, usages[name])
 	asJSON := fs.Bool("json", false, "print the findings as JSON")
 	timeout := new(time.Duration)
 	*timeout = 10 * time.Second
-	o := Options{Lookup: lookup, Offline: name == "check"}
+	o.Offline = name == "check"
 	if name == "doctor" { // check is offline: it calls nothing
 		fs.DurationVar(timeout, "timeout", *timeout, "limit on each outbound call")
 		fs.StringVar(&o.B2C.Env, "b2c-env", "", "environment (Name) of the policies' appsettings.json whose B2C tenant to check")
