@@ -23,16 +23,21 @@ import (
 // _parse_raw_stacks), each with functionAppConfigProperties.runtime {name, version}
 // (Azure/azure-functions-ux, client-react/src/models/stacks/function-app-stacks.ts, Sku).
 func customStack(location string, skus ...string) string {
+	return stackAnswer("custom", location, skus...)
+}
+
+// stackAnswer is customStack for another runtime.
+func stackAnswer(runtime, location string, skus ...string) string {
 	var list []string
 	for _, code := range skus {
-		list = append(list, fmt.Sprintf(`{"skuCode":%q,"instanceMemoryMB":[{"size":"2048","isDefault":true}],"functionAppConfigProperties":{"runtime":{"name":"custom","version":"1.0"}}}`, code))
+		list = append(list, fmt.Sprintf(`{"skuCode":%q,"instanceMemoryMB":[{"size":"2048","isDefault":true}],"functionAppConfigProperties":{"runtime":{"name":%q,"version":"1.0"}}}`, code, runtime))
 	}
-	return `{"value":[{"id":"/providers/Microsoft.Web/locations/functionAppStacks/custom","name":"custom",` +
-		`"type":"Microsoft.Web/locations/functionAppStacks","location":"` + location + `","properties":{"displayText":"Custom Handler","value":"custom","preferredOs":"Windows",` +
-		`"majorVersions":[{"displayText":"Custom Handler","value":"custom","minorVersions":[{"displayText":"Custom Handler","value":"custom","stackSettings":{` +
-		`"windowsRuntimeSettings":{"runtimeVersion":"custom","appSettingsDictionary":{"FUNCTIONS_WORKER_RUNTIME":"custom"}},` +
+	return `{"value":[{"id":"/providers/Microsoft.Web/locations/functionAppStacks/` + runtime + `","name":"` + runtime + `",` +
+		`"type":"Microsoft.Web/locations/functionAppStacks","location":"` + location + `","properties":{"displayText":"Custom Handler","value":"` + runtime + `","preferredOs":"Windows",` +
+		`"majorVersions":[{"displayText":"Custom Handler","value":"` + runtime + `","minorVersions":[{"displayText":"Custom Handler","value":"` + runtime + `","stackSettings":{` +
+		`"windowsRuntimeSettings":{"runtimeVersion":"` + runtime + `","appSettingsDictionary":{"FUNCTIONS_WORKER_RUNTIME":"` + runtime + `"}},` +
 		`"linuxRuntimeSettings":{"runtimeVersion":"","isDefault":false,"appInsightsSettings":{"isSupported":true},"gitHubActionSettings":{"isSupported":false},` +
-		`"appSettingsDictionary":{"FUNCTIONS_WORKER_RUNTIME":"custom"},"Sku":[` + strings.Join(list, ",") + `]}}}]}]}}]}`
+		`"appSettingsDictionary":{"FUNCTIONS_WORKER_RUNTIME":"` + runtime + `"},"Sku":[` + strings.Join(list, ",") + `]}}}]}]}}]}`
 }
 
 // fakeARM answers the region's function app stacks as azure-cli asks for them; status and body
@@ -74,10 +79,12 @@ func TestRegionRuntime(t *testing.T) {
 		{"lists custom", "eastus", http.StatusOK, customStack("eastus", "FC1"), Pass, []string{"eastus", "offers runtime custom (version 1.0)"}},
 		{"a portal name", "East US", http.StatusOK, customStack("eastus", "Y1", "FC1"), Pass, []string{"eastus", "version 1.0"}},
 		{"custom not on Flex", "eastus", http.StatusOK, customStack("eastus", "Y1", "EP1"), Fail, []string{"does not list runtime custom", "az functionapp list-flexconsumption-locations"}},
+		{"only another runtime", "eastus", http.StatusOK, stackAnswer("node", "eastus", "FC1"), Fail, []string{"does not list runtime custom"}},
 		{"no stacks", "eastus", http.StatusOK, `{"value":[]}`, Fail, []string{"does not list runtime custom"}},
 		{"unknown region", "atlantis", http.StatusOK, "", Fail, []string{"atlantis", "HTTP 404 LocationNotAvailableForResourceType", "check --location"}},
 		{"signed out", "eastus", http.StatusUnauthorized, `{"error":{"code":"InvalidAuthenticationToken","message":"The access token is invalid."}}`, Fail, []string{"refused the sign-in", "InvalidAuthenticationToken", "az login"}},
 		{"ARM error", "eastus", http.StatusInternalServerError, `{"error":{"code":"InternalServerError","message":"try later"}}`, Fail, []string{"HTTP 500 InternalServerError: try later"}},
+		{"an answer too large", "eastus", http.StatusOK, strings.Repeat(" ", maxStacks) + `{"value":[]}`, Fail, []string{"larger than"}},
 		{"not ARM's answer", "eastus", http.StatusOK, `<html>`, Fail, []string{"cannot read the region's runtimes"}},
 	}
 	for _, tt := range tests {
@@ -94,7 +101,12 @@ func TestRegionRuntime(t *testing.T) {
 
 func TestRegionRuntimeTimesOut(t *testing.T) {
 	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-release }))
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		select {
+		case <-release:
+		case <-time.After(5 * time.Second): // without the timeout the answer is an empty page
+		}
+	}))
 	defer srv.Close()
 	defer close(release)
 	o := Options{Location: "eastus", ARMURL: srv.URL, ARMCredential: &azfake.TokenCredential{}, Timeout: 50 * time.Millisecond}

@@ -34,6 +34,11 @@ func TestSamePolicy(t *testing.T) {
 		{"a text", `<TrustFrameworkPolicy xmlns="http://schemas.microsoft.com/online/cpim/schemas/2013/06" PolicyId="B2C_1A_X" TenantId="c.onmicrosoft.com">
 <BasePolicy>
 <PolicyId>B2C_1A_Other</PolicyId></BasePolicy></TrustFrameworkPolicy>`, false, 8, 3},
+		{"a text on a line of its own", `<TrustFrameworkPolicy xmlns="http://schemas.microsoft.com/online/cpim/schemas/2013/06" PolicyId="B2C_1A_X" TenantId="c.onmicrosoft.com">
+<BasePolicy><PolicyId>
+
+    B2C_1A_Other
+</PolicyId></BasePolicy></TrustFrameworkPolicy>`, false, 8, 4},
 		{"the namespace", `<TrustFrameworkPolicy PolicyId="B2C_1A_X" TenantId="c.onmicrosoft.com"/>`, false, 2, 1},
 		{"an element fewer", `<TrustFrameworkPolicy xmlns="http://schemas.microsoft.com/online/cpim/schemas/2013/06" PolicyId="B2C_1A_X" TenantId="c.onmicrosoft.com">
 <BasePolicy><PolicyId>B2C_1A_Base</PolicyId></BasePolicy>
@@ -66,8 +71,11 @@ func TestSamePolicyKeepsARenderedTenantObjectId(t *testing.T) {
 	if same, _, _, _ := samePolicy([]byte(withID), []byte(`<TrustFrameworkPolicy PolicyId="B2C_1A_X" TenantObjectId="2222"/>`)); same {
 		t.Error("a TenantObjectId the rendered file sets was ignored")
 	}
-	if same, _, _, _ := samePolicy([]byte(`<TrustFrameworkPolicy PolicyId="B2C_1A_X"><A TenantObjectId="1"/></TrustFrameworkPolicy>`),
-		[]byte(`<TrustFrameworkPolicy PolicyId="B2C_1A_X"><A/></TrustFrameworkPolicy>`)); same {
+	if same, _, _, _ := samePolicy([]byte(withID), []byte(withID)); !same {
+		t.Error("equal files with a TenantObjectId differ")
+	}
+	if same, _, _, _ := samePolicy([]byte(`<TrustFrameworkPolicy PolicyId="B2C_1A_X"><A/></TrustFrameworkPolicy>`),
+		[]byte(`<TrustFrameworkPolicy PolicyId="B2C_1A_X" TenantObjectId="1"><A TenantObjectId="1"/></TrustFrameworkPolicy>`)); same {
 		t.Error("TenantObjectId was ignored below the root")
 	}
 	if _, _, _, err := samePolicy([]byte(withID), []byte("not xml")); err == nil {
