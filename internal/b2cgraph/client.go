@@ -83,40 +83,57 @@ func New(cred azcore.TokenCredential, opts Options) (*Client, error) {
 // call sends one request and decodes a JSON answer into out (when out is not nil). It returns
 // the status code of a successful answer; any other answer is an *Error.
 func (c *Client) call(ctx context.Context, op, method, path, contentType string, body []byte, out any) (int, error) {
+	accept := ""
+	if out != nil {
+		// Only where a JSON answer is read: a $value upload gets none.
+		accept = "application/json"
+	}
+	status, data, err := c.do(ctx, op, method, path, accept, contentType, body, maxResponse)
+	if err != nil {
+		return status, err
+	}
+	if out != nil && len(bytes.TrimSpace(data)) > 0 {
+		if err := json.Unmarshal(data, out); err != nil {
+			return status, fmt.Errorf("graph: %s: decode the answer: %w", op, err)
+		}
+	}
+	return status, nil
+}
+
+// do sends one request and returns a successful answer's status and body, refusing a body over
+// limit rather than returning part of it; any other answer is an *Error.
+func (c *Client) do(ctx context.Context, op, method, path, accept, contentType string, body []byte, limit int64) (int, []byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	tok, err := c.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{c.scope}})
 	if err != nil {
-		return 0, fmt.Errorf("graph: %s: get a token for %s: %w", op, c.scope, err)
+		return 0, nil, fmt.Errorf("graph: %s: get a token for %s: %w", op, c.scope, err)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.baseURL+path, bytes.NewReader(body))
 	if err != nil {
-		return 0, fmt.Errorf("graph: %s: %w", op, err)
+		return 0, nil, fmt.Errorf("graph: %s: %w", op, err)
 	}
 	req.Header.Set("Authorization", "Bearer "+tok.Token)
-	if out != nil {
-		// Only where a JSON answer is read: a $value upload gets none.
-		req.Header.Set("Accept", "application/json")
+	if accept != "" {
+		req.Header.Set("Accept", accept)
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("graph: %s: %w", op, err)
+		return 0, nil, fmt.Errorf("graph: %s: %w", op, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
-		return 0, fmt.Errorf("graph: %s: read the answer: %w", op, err)
+		return 0, nil, fmt.Errorf("graph: %s: read the answer: %w", op, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return resp.StatusCode, newError(op, resp, data)
+		return resp.StatusCode, nil, newError(op, resp, data)
 	}
-	if out != nil && len(bytes.TrimSpace(data)) > 0 {
-		if err := json.Unmarshal(data, out); err != nil {
-			return resp.StatusCode, fmt.Errorf("graph: %s: decode the answer: %w", op, err)
-		}
+	if int64(len(data)) > limit {
+		return resp.StatusCode, nil, fmt.Errorf("graph: %s: the answer is larger than %d bytes", op, limit)
 	}
-	return resp.StatusCode, nil
+	return resp.StatusCode, data, nil
 }

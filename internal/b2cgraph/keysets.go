@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -41,14 +42,38 @@ type KeySet struct {
 	Keys []Key  `json:"keys"`
 }
 
-// Key is a trustFrameworkKey as Graph returns it: metadata only, never the secret. nbf and exp
-// are documented as Int64 but have been shown as strings, so they are kept raw.
+// Key is a trustFrameworkKey as Graph returns it: metadata only, never the secret (the resource
+// page says k, d, p, q, dp, dq and qi are "not readable", and this type has no field to hold
+// them). nbf and exp are documented as Int64 but have been shown as strings, so they are kept
+// raw; NotBefore and Expires read either.
 type Key struct {
 	KID string          `json:"kid"`
 	Use string          `json:"use"`
 	KTY string          `json:"kty"`
 	NBF json.RawMessage `json:"nbf,omitempty"`
 	EXP json.RawMessage `json:"exp,omitempty"`
+	// Status is enabled or disabled (trustFrameworkKey resource type, beta); empty when Graph
+	// does not say.
+	Status string `json:"status,omitempty"`
+}
+
+// NotBefore is the key's nbf; ok is false when it has none (or none that reads as a time).
+func (k Key) NotBefore() (time.Time, bool) { return numericDate(k.NBF) }
+
+// Expires is the key's exp; ok is false when it has none.
+func (k Key) Expires() (time.Time, bool) { return numericDate(k.EXP) }
+
+// numericDate reads an RFC 7519 NumericDate given as a JSON number or a string of digits.
+func numericDate(raw json.RawMessage) (time.Time, bool) {
+	s := strings.Trim(strings.TrimSpace(string(raw)), `"`)
+	if s == "" || s == "null" {
+		return time.Time{}, false
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return time.Time{}, false
+	}
+	return time.Unix(n, 0), true
 }
 
 // Secret is a plain-text secret for a policy key (uploadSecret).
@@ -69,6 +94,21 @@ func (c *Client) GetKeySet(ctx context.Context, id string) (KeySet, error) {
 	var ks KeySet
 	_, err = c.call(ctx, "read policy key "+id, http.MethodGet, "/trustFramework/keySets/"+url.PathEscape(id), "", nil, &ks)
 	return ks, err
+}
+
+// GetActiveKey returns the key B2C uses now from the key set id (GET
+// trustFramework/keySets/{id}/getActiveKey: Microsoft Graph beta, "trustFrameworkKeySet:
+// getActiveKey", learn.microsoft.com/graph/api/trustframeworkkeyset-getactivekey: "Only one key
+// is active in the keyset at a time").
+func (c *Client) GetActiveKey(ctx context.Context, id string) (Key, error) {
+	id, err := fullKeySetID(id)
+	if err != nil {
+		return Key{}, err
+	}
+	var k Key
+	_, err = c.call(ctx, "read the active key of policy key "+id, http.MethodGet,
+		"/trustFramework/keySets/"+url.PathEscape(id)+"/getActiveKey", "", nil, &k)
+	return k, err
 }
 
 // CreateKeySet creates an empty key set. Graph adds the B2C_1A_ prefix itself, so the request

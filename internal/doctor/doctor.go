@@ -1,7 +1,8 @@
 // Package doctor checks a bridge's configuration before users meet it: the settings (the same
 // config.Load that serve runs), then, unless offline, everything serve will reach: ID.me's
 // discovery and its answer to the registered callback, Key Vault and each named secret, the
-// signing key set, and the Blob store. Each finding says what is wrong and how to fix it; no
+// signing key set, and the Blob store; and, when asked, the B2C tenant (the policy key and the
+// uploaded policies) and the region's Flex Consumption runtimes. Each finding says what is wrong and how to fix it; no
 // secret value is ever printed.
 package doctor
 
@@ -57,6 +58,19 @@ type Options struct {
 	KeyVaultTransport policy.Transporter
 	Secrets           secrets.Source
 	Now               func() time.Time
+
+	// B2C names the B2C environment to check (--b2c-env); its zero value skips those checks.
+	B2C B2COptions
+	// GraphCredential signs in to the B2C tenant; nil: azidentity's default chain in that
+	// tenant, as `handler policy deploy` signs in.
+	GraphCredential azcore.TokenCredential
+	// Location is the Azure region to check for the custom runtime on Flex Consumption
+	// (--location); empty skips that check.
+	Location string
+	// ARMURL is Azure Resource Manager's endpoint; default DefaultARMURL.
+	ARMURL string
+	// ARMCredential signs in to Azure Resource Manager; nil: azidentity's default chain.
+	ARMCredential azcore.TokenCredential
 }
 
 // Run performs every check and returns the findings in order.
@@ -82,6 +96,8 @@ func Run(ctx context.Context, o Options) []Finding {
 	findings = append(findings, checkStateKey(cfg, values))
 	findings = append(findings, checkSigningKeys(cfg, values, o.Now())...)
 	findings = append(findings, checkBlob(ctx, cfg, o)...)
+	findings = append(findings, checkB2C(ctx, o)...)
+	findings = append(findings, checkRegion(ctx, o))
 	return findings
 }
 
