@@ -39,9 +39,12 @@ type dirUser struct {
 
 // directory is the tenant's user store.
 type directory struct {
-	users  []*dirUser
-	next   int
-	writes int // directory writes, to see which journeys write on every run
+	users []*dirUser
+	// deleted are users deleted by a policy: Entra ID keeps them, identities and all,
+	// restorable for 30 days (deleted items), so what they hold when deleted matters.
+	deleted []*dirUser
+	next    int
+	writes  int // directory writes, to see which journeys write on every run
 }
 
 func (d *directory) add(u *dirUser) *dirUser {
@@ -55,6 +58,9 @@ func (d *directory) add(u *dirUser) *dirUser {
 }
 
 func (d *directory) delete(id string) {
+	if u := d.byObjectID(id); u != nil {
+		d.deleted = append(d.deleted, u)
+	}
 	d.users = slices.DeleteFunc(d.users, func(u *dirUser) bool { return u.objectID == id })
 }
 
@@ -544,7 +550,7 @@ func (b *b2cTenant) execute(id string, bag map[string]any, user browserUser) err
 		}
 	}
 	switch {
-	case p.Kind == policy.KindNone && slices.Contains(p.IncludesKnown, "RefreshTokenReadAndSetup"):
+	case p.Kind == policy.KindNone && (id == "RefreshTokenReadAndSetup" || slices.Contains(p.IncludesKnown, "RefreshTokenReadAndSetup")):
 		if err := b.refreshSetup(p, bag); err != nil {
 			return err
 		}
@@ -702,7 +708,11 @@ func (b *b2cTenant) directoryOperation(p policy.Profile, bag map[string]any) err
 			if !ok {
 				continue // B2C writes only the claims it holds
 			}
-			switch c.ClaimType {
+			attr := c.PartnerClaimType
+			if attr == "" {
+				attr = c.ClaimType
+			}
+			switch attr {
 			case "objectId":
 			case "alternativeSecurityIds":
 				ids := slices.Clone(v.([]identity))
@@ -714,7 +724,7 @@ func (b *b2cTenant) directoryOperation(p policy.Profile, bag map[string]any) err
 				}
 				u.identities = ids
 			default:
-				u.attrs[c.ClaimType] = fmt.Sprint(v)
+				u.attrs[attr] = fmt.Sprint(v)
 			}
 		}
 	default:

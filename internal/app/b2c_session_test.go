@@ -154,6 +154,20 @@ func TestB2CRefresh(t *testing.T) {
 				}
 			})
 		}
+		// A local account with ID.me linked, signed in through ID.me: its token has ID.me's
+		// email beside email_verified, and a refresh must not swap in the local sign-in's.
+		t.Run("linked local account signed in through ID.me", func(t *testing.T) {
+			b2c := newB2CTenantReading(t, w, files, r)
+			b2c.dir.add(&dirUser{signInName: "alice@example.com", password: "pw", identities: []identity{{"id.me", vera.UUID}}})
+			signIn := b2c.run(susiPolicy, browserUser{persona: vera.ID})
+			issued(t, "sign-in", signIn)
+			got := b2c.refresh(susiPolicy, signIn)
+			issued(t, "refresh", got)
+			if got.token["email"] != signIn.token["email"] || got.token["email_verified"] != signIn.token["email_verified"] {
+				t.Errorf("refreshed email %v (verified %v), sign-in's %v (%v)", got.token["email"], got.token["email_verified"],
+					signIn.token["email"], signIn.token["email_verified"])
+			}
+		})
 		t.Run("local account", func(t *testing.T) {
 			b2c := newB2CTenantReading(t, w, files, r)
 			alice := b2c.dir.add(&dirUser{signInName: "alice@example.com", password: "pw", attrs: map[string]string{"displayName": "Alice"}})
@@ -239,9 +253,24 @@ func TestB2CLinkWithAnIdmeOnlyHolder(t *testing.T) {
 			!slices.Contains(alice.identities, identity{"id.me", vera.UUID}) {
 			t.Errorf("after the move: sub %v, holder kept %v, alice %v", got.token["sub"], b2c.dir.byObjectID(holder.objectID) != nil, alice.identities)
 		}
+		// Deleted users stay restorable: the deleted holder must not still hold the identity.
+		if i := slices.IndexFunc(b2c.dir.deleted, func(u *dirUser) bool { return u.objectID == holder.objectID }); i < 0 || len(b2c.dir.deleted[i].identities) != 0 {
+			t.Errorf("the deleted holder: %+v", b2c.dir.deleted)
+		}
 		b2c.newBrowserSession()
 		if again := b2c.run(susiPolicy, browserUser{persona: vera.ID}); again.token["sub"] != alice.objectID {
 			t.Errorf("ID.me sign-in after the move: %+v", again)
+		}
+
+		// An ID.me-only account an administrator disabled keeps its ID.me.
+		dana := persona(t, "teacher")
+		disabled := b2c.dir.add(&dirUser{identities: []identity{{"id.me", dana.UUID}}, disabled: true})
+		b2c.dir.add(&dirUser{signInName: "erin@example.com", password: "e"})
+		b2c.newBrowserSession()
+		if got := b2c.run(linkPolicy, browserUser{chooseLocal: true, signInName: "erin@example.com", password: "e", persona: dana.ID,
+			postClaims: map[string]any{"idmeBridgeMoveConfirmed": "move"}}); !stopped(got, "IdmeBridge-AlreadyLinked") ||
+			b2c.dir.byObjectID(disabled.objectID) == nil || len(disabled.identities) != 1 {
+			t.Errorf("moving ID.me off a disabled account: %+v", got)
 		}
 
 		// Bob has his own password: his ID.me stays his, whatever Carol's browser posts.

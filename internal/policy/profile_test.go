@@ -256,3 +256,18 @@ func TestPartnerClaimTypeDefaults(t *testing.T) {
 		t.Errorf("OutputClaims = %+v, want %+v", p.OutputClaims, want)
 	}
 }
+
+// The bridge's profile builds what a sign-in needs and nothing the starter pack marks as unused:
+// CreateSubjectClaimFromAlternativeSecurityId only writes "Not supported currently. Use oid
+// claim." into sub (TrustFrameworkBase.xml).
+func TestBridgeProfileTransformations(t *testing.T) {
+	files := readDir(t, rendered(t, "Development"))
+	p, err := FindProfile(files, BridgeProfileID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"CreateRandomUPNUserName", "CreateUserPrincipalName", "CreateAlternativeSecurityId"}
+	if !slices.Equal(p.OutputTransformations, want) {
+		t.Errorf("output claims transformations %v, want %v", p.OutputTransformations, want)
+	}
+}
