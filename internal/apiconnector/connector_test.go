@@ -71,6 +71,7 @@ func TestConnector(t *testing.T) {
 		{name: "look-alike host", call: call{user: clientA, pass: passA, body: userWith(idmeIdentity("idme-bridge.example.com.evil"))}},
 		{name: "the bridge's issuer but not federated", call: call{user: clientA, pass: passA, body: userWith(identity{SignInType: "userName", Issuer: bridgeIssuer, IssuerAssignedID: subject})}},
 		{name: "the bridge's issuer without an id", call: call{user: clientA, pass: passA, body: userWith(identity{SignInType: "federated", Issuer: bridgeIssuer})}},
+		{name: "an ID.me identity without an id, then one with", call: call{user: clientA, pass: passA, body: userWith(identity{SignInType: "federated", Issuer: bridgeIssuer}, idmeIdentity(bridgeIssuer))}, want: verifiedA},
 		{name: "issuer without slash", call: call{user: clientA, pass: passA, body: userWith(idmeIdentity(bridgeIssuer))}, want: verifiedA},
 		{name: "issuer with slash", call: call{user: clientA, pass: passA, body: userWith(idmeIdentity(bridgeIssuer + "/"))}, want: verifiedA},
 		{name: "bare host", call: call{user: clientA, pass: passA, body: userWith(idmeIdentity("idme-bridge.example.com"))}, want: verifiedA},
@@ -225,7 +226,15 @@ func TestSlowStorageAnswersWithinBudget(t *testing.T) {
 	cfg := loadTestConfig(t, map[string]string{"B2C_API_CONNECTOR_BUDGET": budget.String()})
 	release := make(chan struct{})
 	defer close(release)
-	hang := storeFunc(func(context.Context, string, string) (*verification.Record, error) { <-release; return nil, errors.New("late") })
+	// It answers, late, after three budgets, so that a connector waiting for it fails this test
+	// rather than hang it.
+	hang := storeFunc(func(context.Context, string, string) (*verification.Record, error) {
+		select {
+		case <-release:
+		case <-time.After(3 * budget):
+		}
+		return nil, errors.New("late")
+	})
 	for _, who := range []struct{ user, pass string }{{clientA, passA}, {clientStrict, passStrict}} {
 		c, logs := newConnector(t, cfg, hang, nil)
 		start := time.Now()
