@@ -59,6 +59,9 @@ func secretValueSettings(t *testing.T, clientsJSON string) map[string]bool {
 		}
 		for _, c := range clients {
 			out[config.SecretSettingName(c.SecretName)] = true
+			for _, n := range c.APIConnectorSecretNames() {
+				out[config.SecretSettingName(n)] = true
+			}
 		}
 	}
 	return out

@@ -172,6 +172,9 @@ var bridgeSettings = {
   EXTERNALID_EXTENSION_BUDGET: '900ms'
   EXTERNALID_GRAPH_URL: 'https://graph.microsoft.com'
   EXTERNALID_GRAPH_CLIENT_ID: externalIdGraphClientId
+  B2C_API_CONNECTOR_BUDGET: '3s'
+  B2C_API_CONNECTOR_CLAIM_PREFIX: 'extension_Idme'
+  B2C_API_CONNECTOR_ISSUERS: ''
   AzureWebJobsStorage__accountName: storage.name
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identityClientId

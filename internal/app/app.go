@@ -59,13 +59,14 @@ type Bridge struct {
 	blobs      *azblob.Client
 	memRecords *verification.Memory // verification records of a local run (externalid.go)
 	extension  http.Handler         // the External ID extension, when on (externalid.go)
+	connector  http.Handler         // the B2C user-flow API connector, when on (apiconnector.go)
 }
 
-// Handler serves every endpoint; until the bridge is ready it answers 503 (but /healthz and
-// the External ID extension, which answers without claims rather than fail External ID's
-// sign-ins).
+// Handler serves every endpoint; until the bridge is ready it answers 503 (but /healthz, the
+// External ID extension and the B2C API connector, which answer without claims rather than
+// fail the tenant's sign-ins).
 func (b *Bridge) Handler() http.Handler {
-	return b.withExternalID(b.readiness.gate(logRefusedAuthorize(b.cfg, b.log, b.handler)))
+	return b.withAPIConnector(b.withExternalID(b.readiness.gate(logRefusedAuthorize(b.cfg, b.log, b.handler))))
 }
 
 // Run does the background work until ctx is done.
@@ -172,6 +173,9 @@ func New(ctx context.Context, p Parts) (*Bridge, error) {
 		b.readiness.report(ctx, log, summary, min(every, 3*time.Second), every)
 	})
 	if err := b.addExternalID(p); err != nil {
+		return nil, err
+	}
+	if err := b.addAPIConnector(p, src); err != nil {
 		return nil, err
 	}
 	return b, nil

@@ -93,6 +93,8 @@ type worldSetup struct {
 	parts func(*Parts)
 	// logger, when set, receives the bridge's log.
 	logger *slog.Logger
+	// secrets are added to the secret values every world has.
+	secrets map[string]string
 }
 
 type worldOption func(*worldSetup)
@@ -142,6 +144,9 @@ func newWorld(t testing.TB, opts ...worldOption) *world {
 	}
 	secretValues := map[string]string{"rp-secret": rpClientSecret, "other-secret": "other-secret-value", "idme-client-secret": idmeSecret,
 		"bridge-state-key": "q1KMkq9E8XbB3fJ2+eUQ5cTnxv5QnqX0lJf1ZyWkzX8=", "bridge-signing-keys": testKeySet(t)}
+	for k, v := range setup.secrets {
+		secretValues[k] = v
+	}
 	clock := &testClock{}
 	w := &world{t: t, bridge: bridge, sim: sim, issuer: issuer, clock: clock, idmeTokenCalls: tokenCalls, simFaults: faults}
 	var handlers []http.Handler

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Client is one relying party allowed to federate to the bridge.
@@ -33,6 +34,16 @@ type Client struct {
 	// (profile, email, phone, address: OIDC Core 5.4). B2C clients leave it off and receive
 	// every translated claim, as B2C asks for openid alone.
 	StandardScopes bool `json:"standard_scopes,omitempty"`
+	// APIConnectorSecretName, when set, names the HTTP Basic password with which a B2C user
+	// flow's API connector ("Before sending the token") calls the bridge for this client; the
+	// Basic user name is the client id. The endpoint is served only when a client has one.
+	APIConnectorSecretName string `json:"api_connector_secret_name,omitempty"`
+	// PreviousAPIConnectorSecretName, during a rotation, names the password being replaced:
+	// both are accepted until it is removed.
+	PreviousAPIConnectorSecretName string `json:"previous_api_connector_secret_name,omitempty"`
+	// APIConnectorFailClosed makes the connector refuse (HTTP 500) rather than answer without
+	// the verification when the bridge cannot read it; B2C then ends the sign-in.
+	APIConnectorFailClosed bool `json:"api_connector_fail_closed,omitempty"`
 }
 
 // ParseClients reads the BRIDGE_CLIENTS JSON array and checks every entry.
@@ -81,6 +92,7 @@ func ParseClients(raw string) ([]Client, error) {
 				problems = append(problems, fmt.Errorf("%s: default ID.me scope %q is not in idme_scopes", where, s))
 			}
 		}
+		problems = append(problems, checkAPIConnector(c, where)...)
 		switch c.DefaultResponseMode {
 		case "", "query", "form_post":
 		default:
@@ -100,4 +112,39 @@ func (c Client) SecretNames() []string {
 		return []string{c.SecretName}
 	}
 	return []string{c.SecretName, c.PreviousSecretName}
+}
+
+// checkAPIConnector checks a client's API connector settings.
+func checkAPIConnector(c Client, where string) []error {
+	var problems []error
+	if c.APIConnectorSecretName == "" {
+		if c.PreviousAPIConnectorSecretName != "" || c.APIConnectorFailClosed {
+			problems = append(problems, fmt.Errorf("%s: previous_api_connector_secret_name and api_connector_fail_closed need api_connector_secret_name", where))
+		}
+		return problems
+	}
+	// RFC 7617 section 2: the user-id of Basic credentials cannot contain a colon.
+	if strings.Contains(c.ID, ":") {
+		problems = append(problems, fmt.Errorf("%s: a client with an API connector cannot have ':' in its client_id (it is the Basic user name)", where))
+	}
+	// The connector's password is typed into the B2C portal, the client secret into a policy
+	// key or identity provider: one leaked value must not open both doors.
+	for _, n := range []string{c.APIConnectorSecretName, c.PreviousAPIConnectorSecretName} {
+		if n != "" && slices.Contains(c.SecretNames(), n) {
+			problems = append(problems, fmt.Errorf("%s: the API connector's secret %q must not be the client secret", where, n))
+		}
+	}
+	return problems
+}
+
+// APIConnectorSecretNames are the passwords the client's API connector may present: the
+// current one, then the previous one while a rotation is under way. None: no connector.
+func (c Client) APIConnectorSecretNames() []string {
+	switch {
+	case c.APIConnectorSecretName == "":
+		return nil
+	case c.PreviousAPIConnectorSecretName == "" || c.PreviousAPIConnectorSecretName == c.APIConnectorSecretName:
+		return []string{c.APIConnectorSecretName}
+	}
+	return []string{c.APIConnectorSecretName, c.PreviousAPIConnectorSecretName}
 }

@@ -54,6 +54,8 @@ type Config struct {
 	Azure Azure
 
 	ExternalID ExternalID // the External ID custom authentication extension (externalid.go)
+
+	APIConnector APIConnector // the B2C user-flow API connector (apiconnector.go)
 }
 
 // Azure is where the bridge keeps what every instance must share.
@@ -211,6 +213,7 @@ func Load(lookup Lookup) (*Config, error) {
 		r.fail("FUNCTIONS_CUSTOMHANDLER_PORT must be a TCP port")
 	}
 	c.ExternalID = r.externalID(c)
+	c.APIConnector = r.apiConnector(c)
 	if len(r.problems) > 0 {
 		return nil, &settingsError{problems: r.problems}
 	}

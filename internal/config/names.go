@@ -73,6 +73,9 @@ func Settings() []Setting {
 		{"EXTERNALID_GRAPH_URL", "https://graph.microsoft.com", Operator, "Microsoft Graph base URL"},
 		{"EXTERNALID_IDENTITY_ISSUER", "", Operator, "issuer External ID records on the user's identity; default BRIDGE_ISSUER"},
 		{"EXTERNALID_GRAPH_CLIENT_ID", "", Operator, "app registration that reads Graph in the External ID tenant, as the managed identity's federated credential"},
+		{"B2C_API_CONNECTOR_BUDGET", "3s", Operator, "time the B2C API connector may take before it answers without claims"},
+		{"B2C_API_CONNECTOR_CLAIM_PREFIX", "extension_Idme", Operator, "prefix of the custom attributes the B2C API connector returns"},
+		{"B2C_API_CONNECTOR_ISSUERS", "", Operator, "extra issuer values of the ID.me identity in B2C's connector calls"},
 		{"BRIDGE_LISTEN_HOST", "127.0.0.1", Operator, "interface the server listens on"},
 		{StorageSetting, "", Operator, "storage connection string (UseDevelopmentStorage=true: Azurite)"},
 		{StorageAccountSetting, "", Operator, "storage account name, for an identity-based connection"},
@@ -100,7 +103,7 @@ func SecretSettingName(secretName string) string {
 }
 
 // SecretNames returns every secret the configuration names: ID.me's client secret, the state
-// key, the signing key set and each client's secret, without repeats.
+// key, the signing key set, each client's secret and API connector passwords, without repeats.
 func (c *Config) SecretNames() []string {
 	var names []string
 	add := func(n string) {
@@ -113,6 +116,9 @@ func (c *Config) SecretNames() []string {
 	add(c.SigningKeysSecret)
 	for _, cl := range c.Clients {
 		for _, n := range cl.SecretNames() {
+			add(n)
+		}
+		for _, n := range cl.APIConnectorSecretNames() {
 			add(n)
 		}
 	}

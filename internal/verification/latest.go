@@ -1,6 +1,7 @@
 package verification
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -31,24 +32,80 @@ func NewReader(list List, get Get) *Reader { return &Reader{list: list, get: get
 // Latest returns the most recent record of the ID.me subject. Names sort by time (see Name),
 // so the latest is the greatest name under the subject's prefix.
 func (r *Reader) Latest(ctx context.Context, subject string) (*Record, error) {
+	names, err := r.names(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		return nil, ErrNoRecord
+	}
+	rec, err := r.read(ctx, subject, names[0])
+	if err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// maxScanned bounds how many of a subject's records LatestFor reads, newest first, looking for
+// one written for the client: a person verifying through many tenants cannot make a lookup
+// read without end. Past it the answer is ErrNoRecord.
+const maxScanned = 20
+
+// LatestFor returns the most recent record of the ID.me subject that was written for clientID:
+// one relying party never learns what a person verified through another. Records that cannot
+// be read are passed over; when no record is found and one could not be read, that error is
+// returned rather than ErrNoRecord, since the missing record may be the unreadable one.
+func (r *Reader) LatestFor(ctx context.Context, subject, clientID string) (*Record, error) {
+	if clientID == "" {
+		return nil, fmt.Errorf("latest verification: no client: %w", ErrNoRecord)
+	}
+	names, err := r.names(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	var unreadable error
+	for _, n := range names[:min(len(names), maxScanned)] {
+		rec, err := r.read(ctx, subject, n)
+		switch {
+		case errors.Is(err, ErrNoRecord): // another subject's record under this prefix
+		case err != nil:
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			unreadable = cmp.Or(unreadable, err)
+		case rec.ClientID == clientID:
+			return rec, nil
+		}
+	}
+	if unreadable != nil {
+		return nil, unreadable
+	}
+	return nil, ErrNoRecord
+}
+
+// names lists the subject's record names, newest first.
+func (r *Reader) names(ctx context.Context, subject string) ([]string, error) {
 	if !validSubject(subject) {
 		return nil, fmt.Errorf("latest verification: subject is not an ID.me uuid: %w", ErrNoRecord)
 	}
 	prefix := subject + "/"
-	names, err := r.list(ctx, prefix)
+	listed, err := r.list(ctx, prefix)
 	if err != nil {
 		return nil, fmt.Errorf("list verification records: %w", err)
 	}
-	latest := ""
-	for _, n := range names {
-		if strings.HasPrefix(n, prefix) && strings.HasSuffix(n, ".json") && n > latest {
-			latest = n
+	var names []string
+	for _, n := range listed {
+		if strings.HasPrefix(n, prefix) && strings.HasSuffix(n, ".json") {
+			names = append(names, n)
 		}
 	}
-	if latest == "" {
-		return nil, ErrNoRecord
-	}
-	body, err := r.get(ctx, latest)
+	slices.SortFunc(names, func(a, b string) int { return strings.Compare(b, a) })
+	return names, nil
+}
+
+// read reads and decodes one record, which must name the subject.
+func (r *Reader) read(ctx context.Context, subject, name string) (*Record, error) {
+	body, err := r.get(ctx, name)
 	if err != nil {
 		return nil, fmt.Errorf("read verification record: %w", err)
 	}
@@ -57,7 +114,7 @@ func (r *Reader) Latest(ctx context.Context, subject string) (*Record, error) {
 		return nil, fmt.Errorf("decode verification record: %w", err)
 	}
 	if rec.IDmeUUID != subject {
-		return nil, fmt.Errorf("verification record %s names another subject: %w", latest, ErrNoRecord)
+		return nil, fmt.Errorf("verification record %s names another subject: %w", name, ErrNoRecord)
 	}
 	return &rec, nil
 }

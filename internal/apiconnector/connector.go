@@ -1,0 +1,236 @@
+// Package apiconnector serves the endpoint a B2C user flow's API connector calls at the
+// "Before sending the token (preview)" step, so that user-flow tokens carry the ID.me
+// verification. A user flow's OpenID Connect provider maps five claims only (user id, display
+// name, given name, surname, email); every other claim reaches its token through this step.
+//
+// B2C posts the user's attributes, among them identities. The identity B2C keeps for the
+// bridge carries the bridge's subject (the ID.me uuid) as issuerAssignedId; the connector
+// reads the newest verification record written for the calling client and returns it as
+// custom attributes. Whatever is missing or slow, it answers Continue in time without the
+// verification (unless the client asked to fail closed): a tenant's sign-ins that have nothing
+// to do with ID.me must never fail because of the bridge.
+//
+// Sources: Learn add-api-connector-token-enrichment (user flow pivot) and add-api-connector
+// ("Before sending the token (preview)"), api-connectors-overview.
+package apiconnector
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"idmebridge/internal/config"
+	"idmebridge/internal/verification"
+)
+
+// Path is where the bridge serves the connector (its Endpoint URL in B2C).
+const Path = "/b2c/api-connector/token-enrichment"
+
+// Secrets reads secret values by name (package secrets).
+type Secrets interface {
+	Get(ctx context.Context, name string) (string, error)
+}
+
+// Records finds the newest verification of a subject written for a client (package
+// verification).
+type Records interface {
+	LatestFor(ctx context.Context, subject, clientID string) (*verification.Record, error)
+}
+
+// recordRetryPause is how long a missing record is waited for, once: the record of a sign-up
+// is written in the background and may trail B2C's call by a moment.
+const recordRetryPause = 150 * time.Millisecond
+
+// Options configure a Connector.
+type Options struct {
+	Config config.APIConnector
+	// Clients are the bridge's clients; those with api_connector_secret_name may call.
+	Clients []config.Client
+	Secrets Secrets
+	Records Records
+	Logger  *slog.Logger
+}
+
+// Connector is the HTTP handler of the API connector.
+type Connector struct {
+	cfg     config.APIConnector
+	clients map[string]config.Client
+	secrets Secrets
+	records Records
+	log     *slog.Logger
+}
+
+// New returns the connector.
+func New(o Options) (*Connector, error) {
+	if !o.Config.Enabled || o.Secrets == nil || o.Records == nil {
+		return nil, errors.New("apiconnector: an enabled configuration, Secrets and Records are required")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	clients := map[string]config.Client{}
+	for _, c := range o.Clients {
+		if len(c.APIConnectorSecretNames()) > 0 {
+			clients[c.ID] = c
+		}
+	}
+	if len(clients) == 0 {
+		return nil, errors.New("apiconnector: no client has api_connector_secret_name")
+	}
+	return &Connector{cfg: o.Config, clients: clients, secrets: o.Secrets, records: o.Records,
+		log: o.Logger.With("component", "b2c-api-connector")}, nil
+}
+
+// ServeHTTP answers one call of B2C's API connector.
+func (c *Connector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "method_not_allowed"})
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), c.cfg.Budget)
+	defer cancel()
+	client, err := c.authenticate(ctx, r)
+	if errors.Is(err, errUnauthenticated) {
+		c.log.Warn("B2C API connector call refused", "reason", err.Error())
+		w.Header().Set("WWW-Authenticate", `Basic realm="idme-bridge"`)
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthorized"})
+		return
+	}
+	log := c.log.With("client_id", client.ID)
+	if err != nil {
+		// The caller cannot be checked, so it learns nothing.
+		c.answerFailure(w, log, client, "the connector's password is unavailable: "+err.Error(), start)
+		return
+	}
+	req, problem := readRequest(r)
+	if problem != "" {
+		log.Warn("B2C API connector call not understood", "reason", problem)
+		if client.APIConnectorFailClosed {
+			writeJSON(w, http.StatusBadRequest, failure(http.StatusBadRequest, "the request could not be read"))
+			return
+		}
+		writeJSON(w, http.StatusOK, continueWith(nil))
+		return
+	}
+	log = log.With("application", req.application(), "step", req.Step)
+	if !tokenStep(req.Step) {
+		// Claims returned at a sign-up step would be written to the user; this endpoint
+		// belongs on "Before sending the token" only.
+		log.Warn("B2C API connector called at another step: attach it to \"Before sending the token (preview)\"")
+		writeJSON(w, http.StatusOK, continueWith(nil))
+		return
+	}
+	subject, seen := findSubject(req.Identities, c.cfg.Issuers)
+	if subject == "" {
+		log.Info("B2C API connector: not an ID.me user", "issuers", seen, "duration_ms", time.Since(start).Milliseconds())
+		writeJSON(w, http.StatusOK, continueWith(nil))
+		return
+	}
+	rec, err := c.record(ctx, subject, client.ID)
+	switch {
+	case errors.Is(err, verification.ErrNoRecord):
+		log.Info("B2C API connector: no verification record for this client", "duration_ms", time.Since(start).Milliseconds())
+		writeJSON(w, http.StatusOK, continueWith(nil))
+		return
+	case err != nil:
+		c.answerFailure(w, log, client, "verification record unavailable: "+err.Error(), start)
+		return
+	}
+	if problem := checkRecord(rec, subject, client.ID); problem != "" {
+		c.answerFailure(w, log, client, "verification record not usable: "+problem, start)
+		return
+	}
+	claims, cut := claimsFor(rec, client, c.cfg.ClaimPrefix)
+	if len(cut) > 0 {
+		log.Warn("B2C API connector: items left out to stay within B2C's 250 characters per attribute", "cut", cut)
+	}
+	log.Info("B2C API connector answered", "claims", len(claims), "duration_ms", time.Since(start).Milliseconds())
+	writeJSON(w, http.StatusOK, continueWith(claims))
+}
+
+// answerFailure answers when the bridge could not find out: Continue without the verification,
+// or, for a client that fails closed, an error.
+func (c *Connector) answerFailure(w http.ResponseWriter, log *slog.Logger, client config.Client, reason string, start time.Time) {
+	elapsed := time.Since(start).Milliseconds()
+	if client.APIConnectorFailClosed {
+		log.Error("B2C API connector refused the sign-in (api_connector_fail_closed)", "reason", reason, "duration_ms", elapsed)
+		// Only a continuation response is documented at this step (Learn: add-api-connector,
+		// "Before sending the token (preview)": "it can return these responses: Continuation
+		// response"); what B2C shows for anything else is not documented.
+		writeJSON(w, http.StatusInternalServerError, failure(http.StatusInternalServerError, "ID.me verification is unavailable; try again later"))
+		return
+	}
+	log.Error("B2C API connector answered without the verification", "reason", reason, "duration_ms", elapsed)
+	writeJSON(w, http.StatusOK, continueWith(nil))
+}
+
+// record reads the newest record within ctx, looking once more after a pause when there is
+// none yet. It returns when ctx ends even if storage does not.
+func (c *Connector) record(ctx context.Context, subject, clientID string) (*verification.Record, error) {
+	rec, err := within(ctx, func() (*verification.Record, error) { return c.records.LatestFor(ctx, subject, clientID) })
+	if errors.Is(err, verification.ErrNoRecord) && hasTime(ctx, 2*recordRetryPause) {
+		select {
+		case <-time.After(recordRetryPause):
+			rec, err = within(ctx, func() (*verification.Record, error) { return c.records.LatestFor(ctx, subject, clientID) })
+		case <-ctx.Done():
+		}
+	}
+	return rec, err
+}
+
+// within runs f but gives up when ctx ends, so a store that ignores its context cannot hold
+// the answer past the budget.
+func within[T any](ctx context.Context, f func() (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := f()
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
+}
+
+// hasTime reports whether ctx leaves at least d.
+func hasTime(ctx context.Context, d time.Duration) bool {
+	deadline, ok := ctx.Deadline()
+	return !ok || time.Until(deadline) > d
+}
+
+// continueWith is a continuation response: {"version":"1.0.0","action":"Continue", claims...}
+// (Learn: add-api-connector-token-enrichment, "Example of a continuation response").
+func continueWith(claims map[string]any) map[string]any {
+	out := make(map[string]any, len(claims)+2)
+	for k, v := range claims {
+		out[k] = v
+	}
+	out["version"] = "1.0.0"
+	out["action"] = "Continue"
+	return out
+}
+
+// failure is the body of a refusal, shaped like B2C's documented error responses (version,
+// status, userMessage) in case B2C shows userMessage.
+func failure(status int, message string) map[string]any {
+	return map[string]any{"version": "1.0.0", "status": status, "userMessage": message}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
