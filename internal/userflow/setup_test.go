@@ -87,14 +87,18 @@ func TestDriftIsUpdated(t *testing.T) {
 		wantBody  string
 		notBody   string
 	}{
-		{"target URL", func(f *fakeGraph) { f.connectors[0]["targetUrl"] = "https://old.example.com/b2c/api-connector/token-enrichment" }, nil,
+		{"target URL", func(f *fakeGraph) {
+			f.connectors[0]["targetUrl"] = "https://old.example.com/b2c/api-connector/token-enrichment"
+		}, nil,
 			"PATCH /v1.0/identity/apiConnectors/", `"targetUrl":"https://bridge.example.com/b2c/api-connector/token-enrichment"`, "authenticationConfiguration"},
 		{"connector user name", func(f *fakeGraph) {
 			f.connectors[0]["authenticationConfiguration"].(map[string]any)["username"] = "other"
 		}, nil, "PATCH /v1.0/identity/apiConnectors/", `"username":"b2c-contoso"`, "targetUrl"},
 		{"claims mapping", func(f *fakeGraph) { f.providers[0]["claimsMapping"].(map[string]any)["email"] = "mail" }, nil,
 			"PATCH /beta/identity/identityProviders/", `"claimsMapping":`, "clientSecret"},
-		{"metadata URL", func(f *fakeGraph) { f.providers[0]["metadataUrl"] = "https://old.example.com/.well-known/openid-configuration" }, nil,
+		{"metadata URL", func(f *fakeGraph) {
+			f.providers[0]["metadataUrl"] = "https://old.example.com/.well-known/openid-configuration"
+		}, nil,
 			"PATCH /beta/identity/identityProviders/", `"metadataUrl":"https://bridge.example.com/.well-known/openid-configuration"`, "clientSecret"},
 		{"response mode", func(f *fakeGraph) { f.providers[0]["responseMode"] = "query" }, nil,
 			"PATCH /beta/identity/identityProviders/", `"responseMode":"form_post"`, "claimsMapping"},
