@@ -36,7 +36,7 @@ type fakeGraph struct {
 	flowIdPs   map[string][]string // id -> identity provider ids
 	writes     []string            // "METHOD /version/path body"
 	deny       map[string]int      // path prefix (below the version) -> status for every call
-	pageSize   int                 // >0: lists are paged with @odata.nextLink
+	pageSize   int                 // >0: lists are paged with @odata.nextLink; <0: it never ends
 	srv        *httptest.Server
 	t          *testing.T
 }
@@ -110,6 +110,9 @@ func (f *fakeGraph) list(w http.ResponseWriter, r *http.Request, items []map[str
 		vals = append(vals, masked(it))
 	}
 	doc := map[string]any{"@odata.context": "ctx"}
+	if f.pageSize < 0 { // a broken service: every page links to itself
+		doc["@odata.nextLink"] = f.srv.URL + r.URL.Path
+	}
 	if f.pageSize > 0 {
 		start := 0
 		fmt.Sscan(r.URL.Query().Get("skip"), &start)

@@ -94,6 +94,11 @@ func TestDriftIsUpdated(t *testing.T) {
 		{"connector user name", func(f *fakeGraph) {
 			f.connectors[0]["authenticationConfiguration"].(map[string]any)["username"] = "other"
 		}, nil, "PATCH /v1.0/identity/apiConnectors/", `"username":"b2c-contoso"`, "targetUrl"},
+		{"connector on a client certificate", func(f *fakeGraph) {
+			// identityapiconnector-create (v1.0), example 2 response: a certificate reads back
+			// as clientCertificateAuthentication, with no username.
+			f.connectors[0]["authenticationConfiguration"] = map[string]any{"@odata.type": "#microsoft.graph.clientCertificateAuthentication", "username": "b2c-contoso"}
+		}, nil, "PATCH /v1.0/identity/apiConnectors/", `"@odata.type":"#microsoft.graph.basicAuthentication"`, "targetUrl"},
 		{"claims mapping", func(f *fakeGraph) { f.providers[0]["claimsMapping"].(map[string]any)["email"] = "mail" }, nil,
 			"PATCH /beta/identity/identityProviders/", `"claimsMapping":`, "clientSecret"},
 		{"metadata URL", func(f *fakeGraph) {
@@ -135,6 +140,34 @@ func TestDriftIsUpdated(t *testing.T) {
 				t.Errorf("writes %q, want one", writes)
 			}
 		})
+	}
+}
+
+func TestOtherProvidersAreLeftAlone(t *testing.T) {
+	f := newFake(t)
+	// identitycontainer-list-identityproviders (beta), example 2: a B2C tenant's other
+	// OpenID Connect provider.
+	other := map[string]any{"@odata.type": "#" + oidcProviderType, "id": "OIDC-V1-rtt_AD_Test", "displayName": "OIDC AD Test",
+		"clientId": "fe1b3476", "scope": "openid", "metadataUrl": "https://login.microsoftonline.com/contoso.com/.well-known/openid-configuration",
+		"responseType": "code", "responseMode": "form_post", "claimsMapping": map[string]any{"userId": "oid"}}
+	f.providers = append(f.providers, other)
+	r, err := f.setup(t, &bytes.Buffer{}, false).Run(context.Background(), testPlan())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.providers) != 2 || other["clientId"] != "fe1b3476" || r.ProviderID == "OIDC-V1-rtt_AD_Test" {
+		t.Errorf("providers %v, id %s: the other provider was changed or taken", f.providers, r.ProviderID)
+	}
+	// The same for another API connector (identityapiconnector-create, v1.0, example 1).
+	g := newFake(t)
+	otherConnector := map[string]any{"id": "45715bb8-13f9-4bf6-927f-ef96c102d394", "displayName": "Test API", "targetUrl": "https://someapi.com/api",
+		"authenticationConfiguration": map[string]any{"@odata.type": basicAuthType, "username": "MyUsername", "password": "x"}}
+	g.connectors = append(g.connectors, otherConnector)
+	if _, err := g.setup(t, &bytes.Buffer{}, false).Run(context.Background(), testPlan()); err != nil {
+		t.Fatal(err)
+	}
+	if len(g.connectors) != 2 || otherConnector["targetUrl"] != "https://someapi.com/api" {
+		t.Errorf("connectors %v: the other connector was changed or taken", g.connectors)
 	}
 }
 
@@ -193,6 +226,11 @@ func TestRefusals(t *testing.T) {
 		{"attribute differing in case", nil, func(f *fakeGraph) {
 			f.attributes = append(f.attributes, map[string]any{"id": "extension_x_idmeGroups", "displayName": "idmeGroups", "dataType": "string", "userFlowAttributeType": "custom"})
 		}, nil, "exists as", nil},
+		{"a built-in attribute of that name", nil, func(f *fakeGraph) {
+			// identityuserflowattribute.md: userFlowAttributeType builtIn, custom, required.
+			f.attributes = append(f.attributes, map[string]any{"id": "IdmeSubject", "displayName": "IdmeSubject", "dataType": "string", "userFlowAttributeType": "builtIn"})
+		}, nil, "not a custom one", nil},
+		{"a next link that never ends", nil, func(f *fakeGraph) { f.pageSize = -1 }, nil, "more than 50 pages", nil},
 		{"two providers of that name", nil, func(f *fakeGraph) {
 			for i := range 2 {
 				f.providers = append(f.providers, map[string]any{"@odata.type": "#" + oidcProviderType, "id": string(rune('a' + i)), "displayName": "ID.me"})
