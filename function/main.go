@@ -26,6 +26,7 @@ import (
 	"idmebridge/internal/keyadmin"
 	"idmebridge/internal/loadtest"
 	"idmebridge/internal/policy"
+	"idmebridge/internal/userflow"
 )
 
 // command is one handler command. Its run follows internal/cli's conventions: -h/--help prints
@@ -45,6 +46,7 @@ func commands() []command {
 		{"doctor", "check the settings and what they point at: ID.me, Key Vault, keys, Blob Storage [--json]", doctorCommand},
 		{"keys", "create and rotate signing keys, make a state key", runKeys},
 		{"policy", "render and check the B2C policy files; upload them and the policy key to the tenant", policy.Run},
+		{"userflow", "set up B2C user flows to sign in with ID.me and receive the verification claims", userflow.Run},
 		{"loadtest", "drive whole sign-ins against a bridge and simulator on this machine", loadtest.Run},
 		{"version", "print the module version and the commit it was built from", version},
 	}

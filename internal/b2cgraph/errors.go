@@ -18,6 +18,8 @@ type Error struct {
 	Code      string // Graph's error code, e.g. "AADB2C" or "Authorization_RequestDenied"
 	Message   string // Graph's message (B2C's validation errors for a policy upload)
 	RequestID string // for a support case with Microsoft
+	// Permission is the Graph permission the call needs, when the caller said; a 403 names it.
+	Permission string
 }
 
 func (e *Error) Error() string {
@@ -48,6 +50,9 @@ func (e *Error) hint() string {
 	case http.StatusUnauthorized:
 		return "the token was refused: sign in to the B2C tenant itself, e.g. az login --tenant <tenant>.onmicrosoft.com --allow-no-subscriptions"
 	case http.StatusForbidden:
+		if e.Permission != "" {
+			return "the signed-in identity lacks the Graph permission " + e.Permission + ": grant it with admin consent, in the B2C tenant (a signed-in administrator needs a role that allows it)"
+		}
 		return "the signed-in identity lacks the Graph permission: grant Policy.ReadWrite.TrustFramework (policies) and TrustFrameworkKeySet.ReadWrite.All (policy keys) with admin consent, in the B2C tenant"
 	case http.StatusTooManyRequests:
 		return "Graph is throttling: wait a minute and run the command again"
