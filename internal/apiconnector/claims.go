@@ -23,6 +23,29 @@ const (
 	suffixVerified   = "Verified" // after the community: extension_IdmeMilitaryVerified
 )
 
+// Attribute is one custom user attribute the connector may return, as a user flow must declare
+// it: its claim (prefix included, e.g. extension_IdmeGroups) and its data type.
+type Attribute struct {
+	Claim    string
+	DataType string // "string" or "boolean" (user-flow-custom-attributes: String, Boolean or Int)
+	About    string
+}
+
+// Attributes lists every claim the connector may return for a client with these ID.me scopes,
+// in the order a guide would list them. The setup command declares exactly these.
+func Attributes(prefix string, scopes []string) []Attribute {
+	out := []Attribute{
+		{prefix + suffixGroups, "string", "ID.me groups verified, space separated"},
+		{prefix + suffixSubgroups, "string", "ID.me subgroups verified, space separated"},
+	}
+	for _, c := range communities(scopes) {
+		out = append(out, Attribute{prefix + pascal(c) + suffixVerified, "boolean", "ID.me verified " + strings.ReplaceAll(c, "_", " ")})
+	}
+	return append(out,
+		Attribute{prefix + suffixVerifiedAt, "string", "When ID.me verified the user"},
+		Attribute{prefix + suffixSubject, "string", "The user's ID.me subject"})
+}
+
 // claimsFor turns the record into custom attributes. A user flow's custom attributes are
 // String, Boolean or Int (Learn: user-flow-custom-attributes, "Choose a data type (String,
 // Boolean, or Int)"), so lists become one string of space-separated items, an item's own

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"idmebridge/internal/config"
 	"idmebridge/internal/verification"
 )
 
@@ -311,5 +313,38 @@ func TestClaimPrefix(t *testing.T) {
 	got := call{user: clientA, pass: passA, body: userWith(idmeIdentity(bridgeIssuer))}.send(c)
 	if got.claims()["extension_0123456789abcdef0123456789abcdef_IDmeMilitaryVerified"] != true {
 		t.Errorf("claims = %v", got.claims())
+	}
+}
+
+// The attributes a user flow declares (Attributes, which the setup command creates) are exactly
+// the claims the connector answers with, each of its data type: an undeclared claim would make
+// B2C refuse the answer, a declared one never sent would stay empty.
+func TestAttributesAreTheClaims(t *testing.T) {
+	scopes := []string{"military", "hospital_employee", "login", "http://idmanagement.gov/ns/assurance/ial/2/aal/2"}
+	rec := &verification.Record{IDmeUUID: "5f1c0c7e9a2b4d3e8f6a1b2c3d4e5f60", ClientID: "c", VerifiedAt: time.Now(),
+		Groups: []string{"military"}, Subgroups: []string{"Veteran"}}
+	claims, _ := claimsFor(rec, config.Client{ID: "c", IDmeScopes: scopes}, "extension_Idme")
+	attrs := Attributes("extension_Idme", scopes)
+	if len(attrs) != len(claims) {
+		t.Errorf("%d attributes, %d claims: %v / %v", len(attrs), len(claims), attrs, claims)
+	}
+	for _, a := range attrs {
+		v, ok := claims[a.Claim]
+		if !ok {
+			t.Errorf("attribute %s is never answered", a.Claim)
+			continue
+		}
+		if _, isBool := v.(bool); isBool != (a.DataType == "boolean") {
+			t.Errorf("%s is %T, declared %s", a.Claim, v, a.DataType)
+		}
+	}
+	want := []string{"extension_IdmeGroups", "extension_IdmeSubgroups", "extension_IdmeMilitaryVerified",
+		"extension_IdmeHospitalEmployeeVerified", "extension_IdmeIdentityVerified", "extension_IdmeVerifiedAt", "extension_IdmeSubject"}
+	var got []string
+	for _, a := range attrs {
+		got = append(got, a.Claim)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("attributes %v, want %v", got, want)
 	}
 }

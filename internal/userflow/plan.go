@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+
+	"idmebridge/internal/apiconnector"
 )
 
 // DefaultClaimPrefix is the bridge's B2C_API_CONNECTOR_CLAIM_PREFIX default: the connector
@@ -23,7 +25,7 @@ const DefaultClaimPrefix = "extension_Idme"
 const extensionPrefix = "extension_"
 
 // ConnectorPath is the bridge's "before sending the token" endpoint.
-const ConnectorPath = "/b2c/api-connector/token-enrichment"
+const ConnectorPath = apiconnector.Path
 
 // Plan is what setup makes the tenant hold.
 type Plan struct {
@@ -104,35 +106,14 @@ func (p Plan) Check() error {
 	return errors.Join(problems...)
 }
 
-// Attributes are the custom attributes the connector fills for this plan, in the order the
-// guide lists them (the connector's claims: <prefix>Groups, <prefix>Subgroups,
-// <prefix><Community>Verified, <prefix>VerifiedAt, <prefix>Subject).
+// Attributes are the custom attributes the connector fills for this plan: the connector's own
+// list (apiconnector.Attributes), named as Graph names them, without extension_.
 func (p Plan) Attributes() []Attribute {
-	base := strings.TrimPrefix(p.ClaimPrefix, extensionPrefix)
-	attrs := []Attribute{
-		{base + "Groups", "string", "ID.me groups verified, space separated"},
-		{base + "Subgroups", "string", "ID.me subgroups verified, space separated"},
+	var out []Attribute
+	for _, a := range apiconnector.Attributes(p.ClaimPrefix, p.Communities) {
+		out = append(out, Attribute{strings.TrimPrefix(a.Claim, extensionPrefix), a.DataType, a.About})
 	}
-	for _, c := range p.Communities {
-		attrs = append(attrs, Attribute{base + Pascal(c) + "Verified", "boolean", "ID.me verified " + strings.ReplaceAll(c, "_", " ")})
-	}
-	return append(attrs,
-		Attribute{base + "VerifiedAt", "string", "When ID.me verified the user"},
-		Attribute{base + "Subject", "string", "The user's ID.me subject"},
-	)
-}
-
-// Pascal writes a community scope as the connector's claims do: hospital_employee ->
-// HospitalEmployee.
-func Pascal(scope string) string {
-	var b strings.Builder
-	for _, w := range strings.Split(scope, "_") {
-		if w == "" {
-			continue
-		}
-		b.WriteString(strings.ToUpper(w[:1]) + w[1:])
-	}
-	return b.String()
+	return out
 }
 
 // MetadataURL is the bridge's discovery document.
