@@ -44,6 +44,12 @@ type Records interface {
 // is written in the background and may trail B2C's call by a moment.
 const recordRetryPause = 150 * time.Millisecond
 
+// freshRecord is how old the newest record may be and still be taken as this sign-in's. B2C
+// calls the connector a moment after the bridge answered; an older record may be an earlier
+// sign-in's while this one's is still being written, so it is looked for once more. (A sign-in
+// B2C's own session satisfied, with no visit to the bridge, pays for that second look.)
+const freshRecord = 30 * time.Second
+
 // Options configure a Connector.
 type Options struct {
 	Config config.APIConnector
@@ -52,6 +58,8 @@ type Options struct {
 	Secrets Secrets
 	Records Records
 	Logger  *slog.Logger
+	// Now is the clock records are judged fresh by; nil: time.Now.
+	Now func() time.Time
 }
 
 // Connector is the HTTP handler of the API connector.
@@ -61,6 +69,7 @@ type Connector struct {
 	secrets Secrets
 	records Records
 	log     *slog.Logger
+	now     func() time.Time
 }
 
 // New returns the connector.
@@ -70,6 +79,9 @@ func New(o Options) (*Connector, error) {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	clients := map[string]config.Client{}
 	for _, c := range o.Clients {
@@ -81,7 +93,7 @@ func New(o Options) (*Connector, error) {
 		return nil, errors.New("apiconnector: no client has api_connector_secret_name")
 	}
 	return &Connector{cfg: o.Config, clients: clients, secrets: o.Secrets, records: o.Records,
-		log: o.Logger.With("component", "b2c-api-connector")}, nil
+		log: o.Logger.With("component", "b2c-api-connector"), now: o.Now}, nil
 }
 
 // ServeHTTP answers one call of B2C's API connector.
@@ -170,13 +182,22 @@ func (c *Connector) answerFailure(w http.ResponseWriter, log *slog.Logger, clien
 }
 
 // record reads the newest record within ctx, looking once more after a pause when there is
-// none yet. It returns when ctx ends even if storage does not.
+// none yet or the newest is not fresh (freshRecord). It returns when ctx ends even if storage
+// does not.
 func (c *Connector) record(ctx context.Context, subject, clientID string) (*verification.Record, error) {
-	rec, err := within(ctx, func() (*verification.Record, error) { return c.records.LatestFor(ctx, subject, clientID) })
-	if errors.Is(err, verification.ErrNoRecord) && hasTime(ctx, 2*recordRetryPause) {
+	read := func() (*verification.Record, error) { return c.records.LatestFor(ctx, subject, clientID) }
+	rec, err := within(ctx, read)
+	stale := err == nil && rec != nil && c.now().Sub(rec.VerifiedAt) > freshRecord
+	if (errors.Is(err, verification.ErrNoRecord) || stale) && hasTime(ctx, 2*recordRetryPause) {
 		select {
 		case <-time.After(recordRetryPause):
-			rec, err = within(ctx, func() (*verification.Record, error) { return c.records.LatestFor(ctx, subject, clientID) })
+			again, againErr := within(ctx, read)
+			switch {
+			case againErr == nil && again != nil && (rec == nil || again.VerifiedAt.After(rec.VerifiedAt)):
+				rec, err = again, nil
+			case !stale:
+				rec, err = again, againErr
+			}
 		case <-ctx.Done():
 		}
 	}

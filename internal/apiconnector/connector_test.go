@@ -272,6 +272,21 @@ func TestRecordWrittenAMomentLater(t *testing.T) {
 	assertClaims(t, got.claims(), verifiedA)
 }
 
+// TestNewerRecordWrittenAMomentLater: the user's earlier sign-in left a record; this sign-in's,
+// which says verified, is written just after B2C's call and is the one answered.
+func TestNewerRecordWrittenAMomentLater(t *testing.T) {
+	cfg := loadTestConfig(t, nil)
+	old := record(clientA, -time.Hour, nil, nil)
+	reader, mem := memRecords(t, old)
+	c, _ := newConnector(t, cfg, reader, nil)
+	go func() {
+		time.Sleep(recordRetryPause / 3)
+		putRecord(t, mem, record(clientA, 0, []string{"military"}, []string{"Veteran", "Service Member"}))
+	}()
+	got := call{user: clientA, pass: passA, body: userWith(idmeIdentity(bridgeIssuer))}.send(c)
+	assertClaims(t, got.claims(), verifiedA)
+}
+
 // TestLongRecordIsCut: lists longer than B2C's 250 characters lose whole items from the end,
 // and the log says which.
 func TestLongRecordIsCut(t *testing.T) {

@@ -153,7 +153,8 @@ func newConnector(t testing.TB, cfg *config.Config, records Records, secrets Sec
 		secrets = fakeSecrets{values: passwords}
 	}
 	c, err := New(Options{Config: cfg.APIConnector, Clients: cfg.Clients, Secrets: secrets, Records: records,
-		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Now:    func() time.Time { return t0.Add(time.Second) }})
 	if err != nil {
 		t.Fatal(err)
 	}

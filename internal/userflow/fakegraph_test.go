@@ -236,7 +236,7 @@ func (f *fakeGraph) userFlow(w http.ResponseWriter, r *http.Request, rest string
 			items = append(items, map[string]any{"@odata.type": "#" + oidcProviderType, "id": p})
 		}
 		f.list(w, r, items)
-	case sub == "userflowIdentityProviders/$ref" && r.Method == http.MethodPatch:
+	case sub == "userflowIdentityProviders/$ref" && r.Method == http.MethodPost:
 		// b2cidentityuserflow-post-userflowidentityproviders (beta): {"@odata.id":
 		// "https://graph.microsoft.com/beta/identity/identityProviders/{id}"}, 204.
 		ref := fmt.Sprint(in["@odata.id"])

@@ -278,13 +278,14 @@ func (s Setup) userFlow(ctx context.Context, p Plan, flow, providerID string, r 
 	if ref == "" {
 		ref = "{id of the new identity provider}"
 	}
-	// PATCH /identity/b2cUserFlows/{id}/userflowIdentityProviders/$ref {"@odata.id": ...}:
-	// Graph beta, "Add identityProvider to a b2cIdentityUserFlow" (api-reference/beta/api/
-	// b2cidentityuserflow-post-userflowidentityproviders.md, as the page writes it: PATCH);
-	// 204.
+	// POST /identity/b2cUserFlows/{id}/userflowIdentityProviders/$ref {"@odata.id": ...}:
+	// Graph beta, "Add a userFlowIdentityProvider" (api-reference/beta/api/
+	// b2cidentityuserflow-post-userflowidentityproviders.md); 204. Older copies of the page
+	// (and its translations) wrote PATCH; the current page, and OData's rule for adding a
+	// reference to a collection, say POST.
 	body := map[string]any{"@odata.id": s.Beta.BaseURL() + "/identity/identityProviders/" + ref}
 	return s.write(ctx, s.Beta, "add "+p.ProviderName+" to user flow "+flow, PermUserFlow,
-		http.MethodPatch, base+"/userflowIdentityProviders/$ref", body, nil, r)
+		http.MethodPost, base+"/userflowIdentityProviders/$ref", body, nil, r)
 }
 
 func keys(m map[string]any) string {

@@ -108,7 +108,7 @@ func TestDriftIsUpdated(t *testing.T) {
 		{"response mode", func(f *fakeGraph) { f.providers[0]["responseMode"] = "query" }, nil,
 			"PATCH /beta/identity/identityProviders/", `"responseMode":"form_post"`, "claimsMapping"},
 		{"provider removed from the flow", func(f *fakeGraph) { f.flowIdPs["B2C_1_susi"] = nil }, nil,
-			"PATCH /beta/identity/b2cUserFlows/B2C_1_susi/userflowIdentityProviders/$ref", `"@odata.id":`, ""},
+			"POST /beta/identity/b2cUserFlows/B2C_1_susi/userflowIdentityProviders/$ref", `"@odata.id":`, ""},
 		{"rotated secrets", func(*fakeGraph) {}, func(p *Plan) { p.UpdateSecrets = true; p.ClientSecret = "new-secret" },
 			"PATCH /beta/identity/identityProviders/", `"clientSecret":"new-secret"`, "claimsMapping"},
 		{"a new community", func(*fakeGraph) {}, func(p *Plan) { p.Communities = append(p.Communities, "student") },
@@ -187,7 +187,7 @@ func TestDryRunWritesNothing(t *testing.T) {
 		t.Errorf("dry run printed %d writes, reported %d, want 9:\n%s", strings.Count(out.String(), "would "), r.Writes, out.String())
 	}
 	for _, want := range []string{"would POST " + f.srv.URL + "/beta/identity/identityProviders", "would POST " + f.srv.URL + "/v1.0/identity/apiConnectors",
-		"would PATCH " + f.srv.URL + "/beta/identity/b2cUserFlows/B2C_1_susi/userflowIdentityProviders/$ref", `"password":"(hidden)"`} {
+		"would POST " + f.srv.URL + "/beta/identity/b2cUserFlows/B2C_1_susi/userflowIdentityProviders/$ref", `"password":"(hidden)"`} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("dry run output lacks %q:\n%s", want, out.String())
 		}
