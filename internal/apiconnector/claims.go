@@ -4,7 +4,7 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
+	"unicode/utf16"
 
 	"idmebridge/internal/config"
 	"idmebridge/internal/verification"
@@ -79,25 +79,39 @@ func claimsFor(rec *verification.Record, client config.Client, prefix string) (c
 func joinWithin(items []string, limit int) (string, []string) {
 	var b strings.Builder
 	var left []string
+	used := 0
 	for _, it := range items {
 		it = strings.Join(strings.Fields(it), "_")
 		if it == "" {
 			continue
 		}
-		need := utf8.RuneCountInString(it)
-		if b.Len() > 0 {
+		need := utf16Len(it)
+		if used > 0 {
 			need++
 		}
-		if utf8.RuneCountInString(b.String())+need > limit {
+		// Once one item does not fit, it and every later one are left out: the string keeps
+		// the list's order and loses only its end.
+		if len(left) > 0 || used+need > limit {
 			left = append(left, it)
 			continue
 		}
-		if b.Len() > 0 {
+		if used > 0 {
 			b.WriteByte(' ')
 		}
 		b.WriteString(it)
+		used += need
 	}
 	return b.String(), left
+}
+
+// utf16Len counts characters as .NET, and so B2C, counts a string's length: UTF-16 code units,
+// two for a character outside the Basic Multilingual Plane.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
 }
 
 // communities are the ID.me groups the client's policies verify: each community scope

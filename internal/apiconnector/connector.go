@@ -119,6 +119,10 @@ func (c *Connector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.answerFailure(w, log, client, "the connector's password is unavailable: "+err.Error(), start)
 		return
 	}
+	// The body is read within the budget too: a sender that trickles it cannot hold the answer.
+	if deadline, ok := ctx.Deadline(); ok {
+		_ = http.NewResponseController(w).SetReadDeadline(deadline) // unsupported in tests' recorders
+	}
 	req, problem := readRequest(r)
 	if problem != "" {
 		log.Warn("B2C API connector call not understood", "reason", problem)

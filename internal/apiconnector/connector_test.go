@@ -322,11 +322,11 @@ func TestLongRecordIsCut(t *testing.T) {
 
 // TestClaimPrefix: the names follow B2C_API_CONNECTOR_CLAIM_PREFIX.
 func TestClaimPrefix(t *testing.T) {
-	cfg := loadTestConfig(t, map[string]string{"B2C_API_CONNECTOR_CLAIM_PREFIX": "extension_0123456789abcdef0123456789abcdef_IDme"})
+	cfg := loadTestConfig(t, map[string]string{"B2C_API_CONNECTOR_CLAIM_PREFIX": "extension_ContosoIDme"})
 	reader, _ := memRecords(t, record(clientA, 0, []string{"military"}, nil))
 	c, _ := newConnector(t, cfg, reader, nil)
 	got := call{user: clientA, pass: passA, body: userWith(idmeIdentity(bridgeIssuer))}.send(c)
-	if got.claims()["extension_0123456789abcdef0123456789abcdef_IDmeMilitaryVerified"] != true {
+	if got.claims()["extension_ContosoIDmeMilitaryVerified"] != true {
 		t.Errorf("claims = %v", got.claims())
 	}
 }
@@ -361,5 +361,30 @@ func TestAttributesAreTheClaims(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("attributes %v, want %v", got, want)
+	}
+}
+
+// joinWithin keeps the list's order and loses only its end, counting length as B2C (.NET)
+// does: UTF-16 code units.
+func TestJoinWithin(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		items   []string
+		limit   int
+		want    string
+		wantCut []string
+	}{
+		{"fits", []string{"a b", "c"}, 10, "a_b c", nil},
+		{"a later short item does not jump the queue", []string{"aaaa", "bbbbbb", "c"}, 8, "aaaa", []string{"bbbbbb", "c"}},
+		{"exactly the limit", []string{"aaa", "bbb"}, 7, "aaa bbb", nil},
+		{"emoji count twice", []string{"\U0001F396\U0001F396", "x"}, 4, "\U0001F396\U0001F396", []string{"x"}},
+		{"blank items skipped", []string{" ", "a"}, 5, "a", nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, cut := joinWithin(tt.items, tt.limit)
+			if got != tt.want || !slices.Equal(cut, tt.wantCut) {
+				t.Errorf("joinWithin(%q, %d) = %q, cut %q; want %q, cut %q", tt.items, tt.limit, got, cut, tt.want, tt.wantCut)
+			}
+		})
 	}
 }

@@ -2,11 +2,15 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/bloberror"
 
 	"idmebridge/internal/authext"
 	"idmebridge/internal/entrauser"
@@ -88,7 +92,7 @@ func (b *Bridge) verificationReader(p Parts) (*verification.Reader, error) {
 		for pager.More() {
 			page, err := pager.NextPage(ctx)
 			if err != nil {
-				return nil, err
+				return nil, recordStoreError(err)
 			}
 			for _, item := range page.Segment.BlobItems {
 				if item.Name != nil {
@@ -101,10 +105,33 @@ func (b *Bridge) verificationReader(p Parts) (*verification.Reader, error) {
 	get := func(ctx context.Context, name string) ([]byte, error) {
 		resp, err := client.DownloadStream(ctx, container, name, nil)
 		if err != nil {
-			return nil, err
+			return nil, recordStoreError(err)
 		}
 		defer resp.Body.Close()
 		return io.ReadAll(io.LimitReader(resp.Body, maxRecordBytes))
 	}
 	return verification.NewReader(list, get), nil
+}
+
+// recordStoreError says what went wrong with a verification record's storage without the
+// blob's URL, whose path and query name the ID.me uuid: the error is logged. A record removed
+// between the listing and the download (a retention rule) is no record, not an outage.
+func recordStoreError(err error) error {
+	if bloberror.HasCode(err, bloberror.BlobNotFound) {
+		return verification.ErrNoRecord
+	}
+	var re *azcore.ResponseError
+	if errors.As(err, &re) {
+		return fmt.Errorf("blob storage answered %d %s", re.StatusCode, re.ErrorCode)
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("blob storage: %w", ue.Err)
+	}
+	for _, ctxErr := range []error{context.DeadlineExceeded, context.Canceled} {
+		if errors.Is(err, ctxErr) {
+			return fmt.Errorf("blob storage: %w", ctxErr)
+		}
+	}
+	return errors.New("blob storage call failed")
 }

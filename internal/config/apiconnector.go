@@ -35,8 +35,11 @@ const (
 	minAPIConnectorBudget = 100 * time.Millisecond
 )
 
-// claimPrefixPattern is extension_ then what a custom attribute's name may hold.
-var claimPrefixPattern = regexp.MustCompile(`^extension_[A-Za-z0-9_]{1,80}$`)
+// claimPrefixPattern is extension_ then what a custom attribute's name may hold: a letter, then
+// letters and digits (the names `handler userflow setup` creates the attributes under). The
+// extension_<app id>_<Name> form Graph shows on users is not needed in an answer, and an
+// attribute cannot be created under it.
+var claimPrefixPattern = regexp.MustCompile(`^extension_[A-Za-z][A-Za-z0-9]{0,79}$`)
 
 // apiConnector reads the B2C_API_CONNECTOR_* settings; c must already hold the issuer, the
 // clients and the Azure settings.
@@ -60,7 +63,7 @@ func (r *reader) apiConnector(c *Config) APIConnector {
 		r.fail("B2C_API_CONNECTOR_BUDGET must be between 100ms and 15s: B2C waits 20 s, then calls again")
 	}
 	if !claimPrefixPattern.MatchString(a.ClaimPrefix) {
-		r.fail("B2C_API_CONNECTOR_CLAIM_PREFIX must be extension_ followed by letters, digits or '_' (a B2C custom attribute name), not %q", a.ClaimPrefix)
+		r.fail("B2C_API_CONNECTOR_CLAIM_PREFIX must be extension_ followed by a letter, then letters or digits (a B2C custom attribute name), not %q", a.ClaimPrefix)
 	}
 	if a.Enabled && !c.Azure.VerificationRecords {
 		r.fail("the B2C API connector (api_connector_secret_name in BRIDGE_CLIENTS) reads verification records: set BRIDGE_VERIFICATION_RECORDS=true")

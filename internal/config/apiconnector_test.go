@@ -69,6 +69,7 @@ func TestAPIConnectorRejects(t *testing.T) {
 		{"budget not a duration", "B2C_API_CONNECTOR_BUDGET", "soon", "duration"},
 		{"prefix without extension_", "B2C_API_CONNECTOR_CLAIM_PREFIX", "Idme", "extension_"},
 		{"prefix with a dot", "B2C_API_CONNECTOR_CLAIM_PREFIX", "extension_id.me", "extension_"},
+		{"prefix in the app-id form", "B2C_API_CONNECTOR_CLAIM_PREFIX", "extension_0123456789abcdef0123456789abcdef_Idme", "extension_"},
 		{"no verification records", "BRIDGE_VERIFICATION_RECORDS", "false", "BRIDGE_VERIFICATION_RECORDS=true"},
 		{"previous without current", "BRIDGE_CLIENTS", client(`"previous_api_connector_secret_name":"old",`), "need api_connector_secret_name"},
 		{"fail closed without current", "BRIDGE_CLIENTS", client(`"api_connector_fail_closed":true,`), "need api_connector_secret_name"},
