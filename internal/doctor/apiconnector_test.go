@@ -89,7 +89,7 @@ func TestAPIConnectorChecks(t *testing.T) {
 		}, "apiconnector", Fail, []string{"401", "same value"}},
 		{"bridge not reachable", func(_ *world, srv *httptest.Server) { srv.Close() }, "apiconnector", Fail, []string{"not reachable", apiconnector.Path}},
 		{"bridge without the connector", func(_ *world, srv *httptest.Server) { srv.Config.Handler = http.NotFoundHandler() },
-			"apiconnector", Fail, []string{"404"}},
+			"apiconnector", Fail, []string{"404", "does not serve the API connector"}},
 		{"not a continuation", func(_ *world, srv *httptest.Server) {
 			srv.Config.Handler = answer(http.StatusOK, `{"version":"1.0.0","action":"ShowBlockPage"}`)
 		}, "apiconnector", Fail, []string{"not a continuation response"}},
