@@ -6,37 +6,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
-	"strings"
-	"sync"
 	"testing"
-	"time"
 )
 
 const (
 	ufTestBase     = "http://127.0.0.1:7073/userflow"
 	ufTestPassword = "connector-password"
 )
-
-// fakeConnector records B2C's call and answers with reply.
-type fakeConnector struct {
-	mu     sync.Mutex
-	user   string
-	pass   string
-	hasBA  bool
-	body   map[string]any
-	status int
-	reply  map[string]any
-}
-
-func (c *fakeConnector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.user, c.pass, c.hasBA = r.BasicAuth()
-	c.body = nil
-	_ = json.NewDecoder(r.Body).Decode(&c.body)
-	writeJSON(w, c.status, c.reply)
-}
 
 // TestUserFlowPlaysB2C signs in through a fake bridge and a fake connector and checks each
 // rule the mode plays: form_post and client_secret_post, the five mapped claims, the
@@ -65,7 +41,7 @@ func TestUserFlowPlaysB2C(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			op := newFakeOP(t, &testClock{now: time.Now().Truncate(time.Second)})
+			op := newHarness(t).op
 			conn := &fakeConnector{status: tt.status, reply: tt.reply}
 			connSrv := httptest.NewServer(conn)
 			t.Cleanup(connSrv.Close)
@@ -84,10 +60,7 @@ func TestUserFlowPlaysB2C(t *testing.T) {
 			}
 			state, code := op.issueCode(authURL)
 			form := url.Values{"code": {code}, "state": {state}, "iss": {op.issuer}}
-			req := httptest.NewRequest(http.MethodPost, ufTestBase+UserFlowRedirectPath, strings.NewReader(form.Encode()))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			rec = httptest.NewRecorder()
-			uf.ServeHTTP(rec, req)
+			rec = serveForm(uf, ufTestBase+UserFlowRedirectPath, form)
 			page := html.UnescapeString(rec.Body.String())
 			if rec.Code != tt.code {
 				t.Fatalf("status %d, want %d:\n%s", rec.Code, tt.code, page)
@@ -109,49 +82,17 @@ func TestUserFlowPlaysB2C(t *testing.T) {
 					t.Errorf("connector request %s = %s, want %s", k, got, mustJSON(t, v))
 				}
 			}
-			if oid, _ := conn.body["objectId"].(string); !guid.MatchString(oid) {
+			if oid, _ := conn.body["objectId"].(string); !isGUID(oid) {
 				t.Errorf("objectId %q is not a GUID", oid)
 			}
 			// The fake bridge's id_token has no name: an attribute without a value is left out.
 			if _, ok := conn.body["displayName"]; ok {
 				t.Errorf("displayName sent without a value: %v", conn.body)
 			}
-			final := page
-			if i := strings.Index(page, `id="final-token"`); i >= 0 {
-				final = page[i:]
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(page, w) {
-					t.Errorf("page lacks %q:\n%s", w, page)
-				}
-			}
-			for _, l := range tt.lacks {
-				if strings.Contains(final, l) {
-					t.Errorf("final token has %q:\n%s", l, final)
-				}
-			}
+			seen(t, "page", page, true, tt.want...)
+			seen(t, "final token", after(page, `id="final-token"`), false, tt.lacks...)
 		})
 	}
-}
-
-var guid = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
-
-func mustQuery(t *testing.T, raw string) url.Values {
-	t.Helper()
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u.Query()
-}
-
-func mustJSON(t *testing.T, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
 
 // TestMapClaimsKeepsFiveFields: only sub, name, given_name, family_name and email are read.
@@ -161,7 +102,7 @@ func TestMapClaimsKeepsFiveFields(t *testing.T) {
 	if m != (mapped{UserID: "s", DisplayName: "N", GivenName: "G", Surname: "F", Email: "e@x"}) {
 		t.Errorf("mapped %+v", m)
 	}
-	if strings.Join(dropped, ",") != "email_verified,idme_groups" {
+	if len(dropped) != 2 || dropped[0] != "email_verified" || dropped[1] != "idme_groups" {
 		t.Errorf("dropped %v", dropped)
 	}
 }

@@ -1,12 +1,12 @@
 package doctor
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"idmebridge/internal/apiconnector"
 	"idmebridge/internal/config"
@@ -16,10 +16,10 @@ import (
 // local account (signInType emailAddress, issued by the tenant itself; Graph objectIdentity).
 // The connector must answer it with a plain Continue and read no verification record. Its
 // shape is the example request of Learn add-api-connector-token-enrichment.
-var connectorProbe = []byte(`{"email":"doctor@example.com","identities":[{"signInType":"emailAddress",` +
+const connectorProbe = `{"email":"doctor@example.com","identities":[{"signInType":"emailAddress",` +
 	`"issuer":"doctor.onmicrosoft.com","issuerAssignedId":"doctor@example.com"}],"displayName":"handler doctor",` +
 	`"objectId":"00000000-0000-4000-8000-00000000d0c7","client_id":"00000000-0000-4000-8000-00000000d0c7",` +
-	`"step":"PreTokenIssuance","ui_locales":"en-US"}`)
+	`"step":"PreTokenIssuance","ui_locales":"en-US"}`
 
 // checkAPIConnectors calls the deployed bridge's B2C API connector as each user-flow client's
 // connector would: with its password it must answer 200 and "action":"Continue" (B2C ends the
@@ -94,7 +94,7 @@ func probeConnectorRefuses(ctx context.Context, client *http.Client, endpoint, c
 func postConnector(ctx context.Context, client *http.Client, endpoint, user, password string, o Options) (int, []byte, error) {
 	cctx, cancel := withTimeout(ctx, o)
 	defer cancel()
-	req, err := http.NewRequestWithContext(cctx, http.MethodPost, endpoint, bytes.NewReader(connectorProbe))
+	req, err := http.NewRequestWithContext(cctx, http.MethodPost, endpoint, strings.NewReader(connectorProbe))
 	if err != nil {
 		return 0, nil, fmt.Errorf("build the request: %w", err)
 	}
