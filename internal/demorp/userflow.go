@@ -70,7 +70,7 @@ func NewUserFlow(o UserFlowOptions) (*UserFlow, error) {
 	u := &UserFlow{tenantPages: pages, o: o, client: client,
 		// A user flow's OpenID Connect provider answers by form_post or query (Graph
 		// openIdConnectIdentityProvider, responseMode: "Possible values: form_post, query");
-		// form_post is what the bridge's guide sets.
+		// form_post, as B2C's custom policies use by default, keeps the code out of the URL.
 		fed: newFederation(o.Issuer, o.ClientID, o.ClientSecret, pages.base+UserFlowRedirectPath, client,
 			oauth2.SetAuthURLParam("response_mode", "form_post"))}
 	u.routes = routes(map[string]http.HandlerFunc{
@@ -146,7 +146,7 @@ func (u *UserFlow) handleAnswer(w http.ResponseWriter, r *http.Request) {
 
 // claimsMapping is the identity provider's claims mapping (Graph claimsMapping: userId,
 // displayName, givenName, surname, email; the portal's User ID, Display name, Given name,
-// Surname, Email), filled in with the bridge's claim names as the README's user-flow guide says.
+// Surname, Email), filled in with the names of the bridge's id_token claims.
 var claimsMapping = map[string]string{
 	"userId": "sub", "displayName": "name", "givenName": "given_name", "surname": "family_name", "email": "email",
 }
