@@ -2,24 +2,15 @@ package demorp
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"html/template"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
-
-	"github.com/coreos/go-oidc/v3/oidc"
-	"golang.org/x/oauth2"
 
 	"idmebridge/internal/authext/faketenant"
 	"idmebridge/internal/entrauser"
 	"idmebridge/internal/entrauser/graphfake"
-	"idmebridge/internal/htmlpage"
 )
 
 // Paths of the External ID mode, below ExternalIDOptions.BaseURL.
@@ -58,48 +49,33 @@ type ExternalIDOptions struct {
 // authentication extension, with a bearer token its stand-in tenant signs. It shows the token
 // External ID would give the application. It serves the stand-in tenant and Graph too.
 type ExternalID struct {
-	o       ExternalIDOptions
-	base    string
-	tenant  *faketenant.Tenant
-	graph   *graphfake.Graph
-	client  *http.Client
-	log     *slog.Logger
-	pages   *template.Template
-	csp     string
-	mux     *http.ServeMux
-	pending *pendingLogins
-
-	upstreamMu sync.Mutex
-	upstream   *upstream
+	tenantPages
+	o      ExternalIDOptions
+	tenant *faketenant.Tenant
+	graph  *graphfake.Graph
+	client *http.Client
+	mux    *http.ServeMux
+	fed    *federation
 }
 
 // NewExternalID checks the options and returns the mode's handler.
 func NewExternalID(o ExternalIDOptions) (*ExternalID, error) {
-	base, basePath, err := parseBaseURL(o.BaseURL)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkIssuer(o.Issuer); err != nil {
-		return nil, err
-	}
 	if o.ClientID == "" || o.ClientSecret == "" || o.TenantID == "" || o.ExtensionAppID == "" || o.ExtensionURL == "" {
 		return nil, errors.New("demorp: ClientID, ClientSecret, TenantID, ExtensionAppID and ExtensionURL are required")
 	}
+	pages, basePath, err := newTenantPages(o.BaseURL, o.Issuer, "externalid", externalIDTemplates, o.Logger)
+	if err != nil {
+		return nil, err
+	}
+	base := pages.base
 	tenant, err := faketenant.New(o.TenantID, base+ExternalIDTenantPath)
 	if err != nil {
 		return nil, err
 	}
-	pages, err := template.New("externalid").Parse(externalIDTemplates)
-	if err != nil {
-		return nil, fmt.Errorf("demorp: parse pages: %w", err)
-	}
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
+	client := httpClientWithTimeout(o.HTTPClient)
 	x := &ExternalID{
-		o: o, base: base, tenant: tenant, graph: graphfake.New(), client: httpClientWithTimeout(o.HTTPClient),
-		log: o.Logger, pages: pages, csp: htmlpage.StyleOnlyCSP(externalIDStyle),
-		pending: newPendingLogins(pendingTTL, pendingMax),
+		tenantPages: pages, o: o, tenant: tenant, graph: graphfake.New(), client: client,
+		fed: newFederation(o.Issuer, o.ClientID, o.ClientSecret, base+ExternalIDRedirectPath, client),
 	}
 	x.mux = http.NewServeMux()
 	x.mux.HandleFunc("GET "+basePath+"/{$}", x.handleIndex)
@@ -117,16 +93,7 @@ func (x *ExternalID) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // RedirectURI is the redirect URI to register with the bridge's client.
-func (x *ExternalID) RedirectURI() string { return x.base + ExternalIDRedirectPath }
-
-func (x *ExternalID) render(w http.ResponseWriter, status int, name string, data any) {
-	htmlpage.Render(w, x.log, x.pages, x.csp, status, name, data)
-}
-
-func (x *ExternalID) fail(w http.ResponseWriter, status int, title string, err error) {
-	x.log.Warn("External ID demo sign-up failed", "step", title, "err", err)
-	x.render(w, status, "eid-error", map[string]string{"Title": title, "Detail": err.Error(), "BaseURL": x.base})
-}
+func (x *ExternalID) RedirectURI() string { return x.fed.redirectURI }
 
 func (x *ExternalID) handleIndex(w http.ResponseWriter, r *http.Request) {
 	x.render(w, http.StatusOK, "eid-index", map[string]string{
@@ -135,71 +102,22 @@ func (x *ExternalID) handleIndex(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// op discovers the bridge once, as External ID reads the provider's well-known endpoint.
-func (x *ExternalID) op(ctx context.Context) (*upstream, error) {
-	x.upstreamMu.Lock()
-	defer x.upstreamMu.Unlock()
-	if x.upstream != nil {
-		return x.upstream, nil
-	}
-	ctx, cancel := context.WithTimeout(oidc.ClientContext(ctx, x.client), outboundTimeout)
-	defer cancel()
-	provider, err := oidc.NewProvider(ctx, x.o.Issuer)
-	if err != nil {
-		return nil, fmt.Errorf("discovery at %s: %w", x.o.Issuer, err)
-	}
-	endpoint := provider.Endpoint()
-	endpoint.AuthStyle = oauth2.AuthStyleInParams // External ID: client_secret_post, never basic
-	x.upstream = &upstream{
-		provider: provider,
-		verifier: provider.Verifier(&oidc.Config{ClientID: x.o.ClientID, SupportedSigningAlgs: []string{oidc.RS256}}),
-		oauth: oauth2.Config{ClientID: x.o.ClientID, ClientSecret: x.o.ClientSecret, Endpoint: endpoint,
-			RedirectURL: x.RedirectURI(), Scopes: []string{oidc.ScopeOpenID, "profile", "email"}},
-	}
-	return x.upstream, nil
-}
-
 func (x *ExternalID) handleLogin(w http.ResponseWriter, r *http.Request) {
-	op, err := x.op(r.Context())
-	if err != nil {
-		x.fail(w, http.StatusBadGateway, "The bridge could not be reached", err)
-		return
+	if err := x.fed.login(w, r, "openid profile email"); err != nil {
+		x.fail(w, &stop{http.StatusBadGateway, "The bridge could not be reached", err})
 	}
-	state, nonce := rand.Text(), rand.Text()
-	x.pending.add(state, pendingLogin{nonce: nonce, scope: "openid profile email", created: time.Now()})
-	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, op.oauth.AuthCodeURL(state, oidc.Nonce(nonce)), http.StatusFound)
 }
 
 // handleAnswer is External ID's redirect URI: it takes the answer (query or form_post), then
 // does what External ID does after a federated sign-up and before issuing the app's token.
 func (x *ExternalID) handleAnswer(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		x.fail(w, http.StatusBadRequest, "Unreadable answer", err)
-		return
-	}
-	login, ok := x.pending.take(r.Form.Get("state"), time.Now())
-	if !ok {
-		x.fail(w, http.StatusBadRequest, "Unknown or expired sign-up", errors.New("start again from the start page"))
-		return
-	}
-	if code := r.Form.Get("error"); code != "" {
-		x.fail(w, http.StatusBadRequest, "The bridge answered with an error", fmt.Errorf("%s: %s", code, r.Form.Get("error_description")))
-		return
-	}
-	op, err := x.op(r.Context())
-	if err != nil {
-		x.fail(w, http.StatusBadGateway, "The bridge could not be reached", err)
-		return
-	}
-	ctx, cancel := context.WithTimeout(oidc.ClientContext(r.Context(), x.client), outboundTimeout)
-	defer cancel()
-	page, status, err := x.complete(ctx, op, login, r.Form.Get("code"))
-	if err != nil {
-		x.fail(w, status, "External ID would stop here", err)
-		return
-	}
-	x.render(w, http.StatusOK, "eid-result", page)
+	x.fed.finish(w, r, x.tenantPages, "External ID would stop here", "eid-result", func(ctx context.Context, in *signedIn) (any, *stop) {
+		page, status, err := x.complete(ctx, in.idToken.Subject, in.claims)
+		if err != nil {
+			return nil, &stop{status, "External ID would stop here", err}
+		}
+		return page, nil
+	})
 }
 
 type externalIDPage struct {
@@ -215,25 +133,9 @@ type externalIDPage struct {
 	ClaimsMappingPolicy     string
 }
 
-// complete redeems the code, checks what External ID checks (email present and verified),
-// records the user with its federated identity, calls the extension and builds the token.
-func (x *ExternalID) complete(ctx context.Context, op *upstream, login pendingLogin, code string) (*externalIDPage, int, error) {
-	tok, err := op.oauth.Exchange(ctx, code)
-	if err != nil {
-		return nil, http.StatusBadGateway, fmt.Errorf("token endpoint (client_secret_post): %w", err)
-	}
-	raw, _ := tok.Extra("id_token").(string)
-	idt, err := op.verifier.Verify(ctx, raw)
-	if err != nil {
-		return nil, http.StatusBadGateway, fmt.Errorf("id_token: %w", err)
-	}
-	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(login.nonce)) != 1 {
-		return nil, http.StatusBadGateway, errors.New("id_token: the nonce is not the one sent")
-	}
-	var std map[string]any
-	if err := idt.Claims(&std); err != nil {
-		return nil, http.StatusBadGateway, err
-	}
+// complete checks what External ID checks (email present and verified), records the user
+// with its federated identity, calls the extension and builds the token.
+func (x *ExternalID) complete(ctx context.Context, subject string, std map[string]any) (*externalIDPage, int, error) {
 	if email, _ := std["email"].(string); email == "" {
 		return nil, http.StatusForbidden, errors.New("the id_token has no email: External ID requires one to create the account")
 	}
@@ -243,7 +145,7 @@ func (x *ExternalID) complete(ctx context.Context, op *upstream, login pendingLo
 
 	// External ID creates the user; its identity carries the bridge's issuer and subject.
 	userID := newObjectID()
-	identity := entrauser.Identity{SignInType: "federated", Issuer: x.o.Issuer, IssuerAssignedID: idt.Subject}
+	identity := entrauser.Identity{SignInType: "federated", Issuer: x.o.Issuer, IssuerAssignedID: subject}
 	x.graph.AddUser(userID, identity)
 
 	request, claims, elapsed, err := x.callExtension(ctx, userID)

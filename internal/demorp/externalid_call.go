@@ -1,12 +1,10 @@
 package demorp
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -45,22 +43,13 @@ func (x *ExternalID) callExtension(ctx context.Context, userID string) ([]byte, 
 		},
 	}
 	body, _ := json.Marshal(event)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, x.o.ExtensionURL, bytes.NewReader(body))
-	if err != nil {
-		return nil, extensionAnswer{}, 0, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+bearer)
-	start := time.Now()
-	resp, err := x.client.Do(req)
+	got, err := postJSON(ctx, x.client, x.o.ExtensionURL, "Bearer "+bearer, body)
 	if err != nil {
 		return nil, extensionAnswer{}, 0, fmt.Errorf("extension call: %w", err)
 	}
-	defer resp.Body.Close()
-	elapsed := time.Since(start)
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
-	if resp.StatusCode != http.StatusOK {
-		return nil, extensionAnswer{}, 0, fmt.Errorf("extension answered %d: %s", resp.StatusCode, raw)
+	raw, elapsed := got.raw, got.elapsed
+	if got.status != http.StatusOK {
+		return nil, extensionAnswer{}, 0, fmt.Errorf("extension answered %d: %s", got.status, raw)
 	}
 	var answer struct {
 		Data struct {

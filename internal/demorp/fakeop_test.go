@@ -272,3 +272,71 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
+
+// fakeConnector records B2C's call and answers with reply.
+type fakeConnector struct {
+	mu     sync.Mutex
+	user   string
+	pass   string
+	hasBA  bool
+	body   map[string]any
+	status int
+	reply  map[string]any
+}
+
+func (c *fakeConnector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.user, c.pass, c.hasBA = r.BasicAuth()
+	c.body = nil
+	_ = json.NewDecoder(r.Body).Decode(&c.body)
+	writeJSON(w, c.status, c.reply)
+}
+
+// seen fails the test unless each needle is in text (or, with present false, is not).
+func seen(t *testing.T, what, text string, present bool, needles ...string) {
+	t.Helper()
+	for _, n := range needles {
+		if strings.Contains(text, n) != present {
+			t.Errorf("%s: %q present %v, want %v:\n%s", what, n, !present, present, text)
+		}
+	}
+}
+
+func mustQuery(t *testing.T, raw string) url.Values {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Query()
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// serveForm posts form to h at target, as a browser submits a form_post page.
+func serveForm(h http.Handler, target string, form url.Values) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodPost, target, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+// after is text from marker on (all of it when marker is missing).
+func after(text, marker string) string {
+	if i := strings.Index(text, marker); i >= 0 {
+		return text[i:]
+	}
+	return text
+}
+
+// isGUID reports the shape of an object id: 36 characters, four hyphens.
+func isGUID(s string) bool { return len(s) == 36 && strings.Count(s, "-") == 4 }

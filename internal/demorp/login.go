@@ -9,6 +9,8 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
+
+	"idmebridge/internal/htmlpage"
 )
 
 const journeyVerify = "verify"
@@ -24,10 +26,11 @@ type indexPage struct {
 	Verify                        *signInButton // the verify-military journey, when the policy is loaded
 	SignedOut                     bool
 	PolicyMissing                 bool
+	Modes                         []htmlpage.Link
 }
 
 func (rp *RP) handleIndex(w http.ResponseWriter, r *http.Request) {
-	page := indexPage{Issuer: rp.issuer, ClientID: rp.clientID, RedirectURI: rp.redirectURI, PolicyMissing: rp.b2c == nil}
+	page := indexPage{Issuer: rp.issuer, ClientID: rp.clientID, RedirectURI: rp.redirectURI, PolicyMissing: rp.b2c == nil, Modes: rp.modes}
 	// The bridge sends the browser back here after sign-out with the state we gave it.
 	if state := r.URL.Query().Get("state"); state != "" {
 		if l, ok := rp.pending.take(state, rp.now()); ok && l.logout {

@@ -25,7 +25,11 @@ flow, form_post, client_secret_post and a nonce, and shows the claims B2C would 
 </ul>{{with .Verify}}
 <h2>Verification journey</h2>
 <ul class="buttons"><li><a class="button" href="{{.Href}}">{{.Label}}</a> <small>scope <code>{{.Scope}}</code>: {{.Note}}</small></li></ul>{{end}}{{if .PolicyMissing}}
-<p class="bad">` + policyMissingHint + `</p>{{end}}
+<p class="bad">` + policyMissingHint + `</p>{{end}}{{with .Modes}}
+<h2>Other tenants</h2>
+<ul>{{range .}}
+<li><a href="{{.Href}}">{{.Label}}</a>{{if .Note}} <small>{{.Note}}</small>{{end}}</li>{{end}}
+</ul>{{end}}
 {{template "end"}}{{end}}
 
 {{define "result"}}{{template "head" "Sign-in result"}}

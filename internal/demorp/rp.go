@@ -51,6 +51,9 @@ type Options struct {
 	// B2C, when set, is the shipped policy rendered for this bridge: the result page maps the
 	// id_token through its OutputClaims as B2C does, and the verify journey can be tried.
 	B2C *B2CPolicy
+	// Modes link the start page to the other tenants the demo plays (External ID, a B2C
+	// user flow).
+	Modes []htmlpage.Link
 	// HTTPClient makes the calls to the bridge. nil: a client with a 10s timeout. A client
 	// without a timeout is copied and given one.
 	HTTPClient *http.Client
@@ -70,6 +73,7 @@ type RP struct {
 	choices      []string
 	defaults     []string
 	b2c          *B2CPolicy
+	modes        []htmlpage.Link
 	client       *http.Client
 	log          *slog.Logger
 	now          func() time.Time
@@ -87,11 +91,8 @@ type RP struct {
 
 // New checks the options and returns an RP. It makes no network calls.
 func New(o Options) (*RP, error) {
-	base, basePath, err := parseBaseURL(o.BaseURL)
+	base, basePath, err := parseBaseAndIssuer(o.BaseURL, o.Issuer)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkIssuer(o.Issuer); err != nil {
 		return nil, err
 	}
 	if o.ClientID == "" {
@@ -117,6 +118,7 @@ func New(o Options) (*RP, error) {
 		choices:      append([]string(nil), o.Choices...),
 		defaults:     append([]string(nil), o.DefaultPolicies...),
 		b2c:          o.B2C,
+		modes:        append([]htmlpage.Link(nil), o.Modes...),
 		client:       httpClientWithTimeout(o.HTTPClient),
 		log:          o.Logger,
 		now:          o.Now,
@@ -164,6 +166,14 @@ func parseBaseURL(raw string) (base, path string, err error) {
 		return "", "", fmt.Errorf("demorp: BaseURL path %q must be plain", u.Path)
 	}
 	return strings.TrimSuffix(raw, "/"), path, nil
+}
+
+// parseBaseAndIssuer checks the base URL and the bridge's issuer every handler here takes.
+func parseBaseAndIssuer(baseURL, issuer string) (base, path string, err error) {
+	if base, path, err = parseBaseURL(baseURL); err != nil {
+		return "", "", err
+	}
+	return base, path, checkIssuer(issuer)
 }
 
 func checkIssuer(raw string) error {

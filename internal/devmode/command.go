@@ -96,6 +96,8 @@ func printBanner(w io.Writer, env *Env) {
 ID.me bridge, dev mode (no accounts needed; nothing leaves this machine)
 
   Open the demo relying party:  %s
+    as Entra External ID:       %s
+    as a B2C user flow:         %s
   Bridge (OIDC issuer):         %s
   ID.me simulator:              %s
 
@@ -107,7 +109,7 @@ Sign in from your own application (any OpenID Connect client library):
   client_secret  %s
   redirect URIs  %s
   (add yours with -redirect-uri; scope "openid military", or another policy the demo offers)
-`, env.RPURL+"/", env.BridgeURL+"/", env.IDmeURL+"/", env.BridgeURL, env.ClientID, env.ClientSecret,
+`, env.RPURL+"/", env.RPURL+eidPath+"/", env.RPURL+ufPath+"/", env.BridgeURL+"/", env.IDmeURL+"/", env.BridgeURL, env.ClientID, env.ClientSecret,
 		strings.Join(env.RedirectURIs, "\n                 "))
 	if env.PolicyProblem != "" {
 		fmt.Fprintf(w, "\nThe demo shows no B2C view (%s); run from the repository root or pass -policies.\n", env.PolicyProblem)

@@ -144,16 +144,16 @@ func build(ctx context.Context, env *Env, o Options, log *slog.Logger) ([]http.H
 	if err != nil {
 		return nil, err
 	}
+	eid, uf := newExternalIDMode(rpURL), newUserFlowMode(rpURL)
 	clients, err := json.Marshal([]config.Client{{
 		ID: env.ClientID, SecretName: "demo-client-secret", RedirectURIs: env.RedirectURIs,
 		PostLogoutRedirectURIs: []string{rpURL + "/"}, IDmeScopes: demoPolicies, DefaultIDmeScopes: demoDefaults,
 		// No default response mode: the demo asks for form_post as B2C does, and other
 		// OIDC libraries get the query response they expect by default.
-	}})
+	}, eid.client(), uf.client()})
 	if err != nil {
 		return nil, fmt.Errorf("dev mode: clients: %w", err)
 	}
-	eid := newExternalIDMode(rpURL)
 	settings := map[string]string{
 		"BRIDGE_ISSUER":               bridgeURL,
 		"IDME_BASE_URL":               idmeURL,
@@ -161,6 +161,8 @@ func build(ctx context.Context, env *Env, o Options, log *slog.Logger) ([]http.H
 		"IDME_GROUPS_URL":             idmeURL + idmesim.PathGroups,
 		"BRIDGE_ALLOW_EPHEMERAL_KEYS": "true",
 		"BRIDGE_CLIENTS":              string(clients),
+		// The External ID extension and the B2C API connector both read them.
+		"BRIDGE_VERIFICATION_RECORDS": "true",
 	}
 	eid.addTo(settings)
 	cfg, err := config.Load(func(k string) (string, bool) {
@@ -175,9 +177,11 @@ func build(ctx context.Context, env *Env, o Options, log *slog.Logger) ([]http.H
 	if err != nil {
 		return nil, err
 	}
+	secretValues := secrets.Map{"demo-client-secret": env.ClientSecret, cfg.IDme.ClientSecret: idmeSecret, eidSecretName: eid.secret}
+	uf.addSecrets(secretValues)
 	bridge, err := app.Build(ctx, app.Parts{
 		Config:     cfg,
-		Secrets:    secrets.Map{"demo-client-secret": env.ClientSecret, cfg.IDme.ClientSecret: idmeSecret, eidSecretName: eid.secret},
+		Secrets:    secretValues,
 		Logger:     log.With("component", "bridge"),
 		Credential: eid.credential(),
 	})
@@ -199,18 +203,30 @@ func build(ctx context.Context, env *Env, o Options, log *slog.Logger) ([]http.H
 	rp, err := demorp.New(demorp.Options{
 		BaseURL: rpURL, Issuer: bridgeURL, ClientID: env.ClientID, ClientSecret: env.ClientSecret,
 		Choices: demoChoices, DefaultPolicies: demoDefaults, B2C: b2c,
+		Modes: []htmlpage.Link{
+			{Label: "External ID mode", Href: rpURL + eidPath + "/", Note: "Entra External ID: custom OIDC provider and custom authentication extension"},
+			{Label: "B2C user flow mode", Href: rpURL + ufPath + "/", Note: "a B2C user flow: OpenID Connect provider with five mapped claims, and the API connector"},
+		},
 		Logger: log.With("component", "demo-relying-party"),
 	})
 	if err != nil {
 		return nil, err
 	}
-	rpWithExternalID, err := eid.mount(rp, bridgeURL, log)
+	eidHandler, err := eid.handler(bridgeURL, log)
 	if err != nil {
 		return nil, err
 	}
+	ufHandler, err := uf.handler(bridgeURL, log)
+	if err != nil {
+		return nil, err
+	}
+	rpWithModes := http.NewServeMux()
+	rpWithModes.Handle(eidPath+"/", eidHandler)
+	rpWithModes.Handle(ufPath+"/", ufHandler)
+	rpWithModes.Handle("/", rp)
 	// The bridge's root page, with the demo beside its own links.
 	withRoot := http.NewServeMux()
 	withRoot.Handle("GET /{$}", htmlpage.BridgeLinks(bridgeURL, demoLink).Handler("ID.me bridge", log))
 	withRoot.Handle("/", bridge)
-	return []http.Handler{withRoot, sim, rpWithExternalID}, nil
+	return []http.Handler{withRoot, sim, rpWithModes}, nil
 }

@@ -1,7 +1,6 @@
 package devmode
 
 import (
-	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -9,6 +8,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/fake"
 
 	"idmebridge/internal/authext"
+	"idmebridge/internal/config"
 	"idmebridge/internal/demorp"
 	"idmebridge/internal/seal"
 )
@@ -31,35 +31,28 @@ func newExternalIDMode(rpURL string) externalIDMode {
 	return externalIDMode{base: rpURL + eidPath, secret: seal.NewKey()}
 }
 
-// addTo turns the extension on, trusting the stand-in tenant and Graph, and registers the
-// stand-in tenant as a second client.
+// addTo turns the extension on, trusting the stand-in tenant and Graph.
 func (m externalIDMode) addTo(settings map[string]string) {
-	settings["BRIDGE_VERIFICATION_RECORDS"] = "true"
 	settings["EXTERNALID_TENANT_ID"] = eidTenantID
 	settings["EXTERNALID_EXTENSION_APP_ID"] = eidAppID
 	settings["EXTERNALID_AUTHORITY"] = m.base + demorp.ExternalIDTenantPath
 	settings["EXTERNALID_GRAPH_URL"] = m.base + demorp.ExternalIDGraphPath
-	clients := settings["BRIDGE_CLIENTS"]
-	settings["BRIDGE_CLIENTS"] = clients[:len(clients)-1] + fmt.Sprintf(
-		`,{"client_id":%q,"secret_name":%q,"redirect_uris":[%q],"idme_scopes":["military"],"default_idme_scopes":["military"]}]`,
-		eidClientID, eidSecretName, m.base+demorp.ExternalIDRedirectPath)
+}
+
+// client is the stand-in tenant's client of the bridge.
+func (m externalIDMode) client() config.Client {
+	return config.Client{ID: eidClientID, SecretName: eidSecretName, RedirectURIs: []string{m.base + demorp.ExternalIDRedirectPath},
+		IDmeScopes: []string{"military"}, DefaultIDmeScopes: []string{"military"}}
 }
 
 // credential gets "Graph tokens" for the stand-in Graph, which accepts any.
 func (m externalIDMode) credential() azcore.TokenCredential { return &fake.TokenCredential{} }
 
-// mount serves the External ID mode beside the demo relying party.
-func (m externalIDMode) mount(rp http.Handler, bridgeURL string, log *slog.Logger) (http.Handler, error) {
-	eid, err := demorp.NewExternalID(demorp.ExternalIDOptions{
+// handler serves the External ID mode.
+func (m externalIDMode) handler(bridgeURL string, log *slog.Logger) (http.Handler, error) {
+	return demorp.NewExternalID(demorp.ExternalIDOptions{
 		BaseURL: m.base, Issuer: bridgeURL, ClientID: eidClientID, ClientSecret: m.secret,
 		TenantID: eidTenantID, ExtensionAppID: eidAppID, ExtensionURL: bridgeURL + authext.Path,
 		Logger: log.With("component", "demo-externalid"),
 	})
-	if err != nil {
-		return nil, err
-	}
-	mux := http.NewServeMux()
-	mux.Handle(eidPath+"/", eid)
-	mux.Handle("/", rp)
-	return mux, nil
 }

@@ -23,7 +23,8 @@ fix (exit status 1 when any fails). Offline: nothing is fetched from ID.me, Key 
 
 Read the same settings as serve, then check everything they point at: ID.me's discovery and
 the registered callback (a harmless authorize probe), Key Vault and each named secret (values
-are never printed), the signing key set, Blob Storage, and each client's secret. Every finding
+are never printed), the signing key set, Blob Storage, each client's secret, and the B2C API
+connector of each user-flow client (Continue for a local account, 401 for a wrong password). Every finding
 comes with its fix; the exit status is 0 only when all pass.
 
 With --b2c-env (an environment of DIR/appsettings.json, as "policy deploy -env" takes it) it

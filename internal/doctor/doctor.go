@@ -96,6 +96,7 @@ func Run(ctx context.Context, o Options) []Finding {
 	findings = append(findings, checkStateKey(cfg, values))
 	findings = append(findings, checkSigningKeys(cfg, values, o.Now())...)
 	findings = append(findings, checkBlob(ctx, cfg, o)...)
+	findings = append(findings, checkAPIConnectors(ctx, cfg, values, o)...)
 	findings = append(findings, checkB2C(ctx, o)...)
 	findings = append(findings, checkRegion(ctx, o))
 	return findings

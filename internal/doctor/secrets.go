@@ -39,13 +39,28 @@ func secretRole(cfg *config.Config, name string) (what, makeIt string) {
 	case cfg.IDme.ClientSecret:
 		return "the ID.me client secret", "the Client Secret of your application in ID.me's developer portal"
 	}
-	var ids []string
+	var ids, connector, previous []string
 	for _, c := range cfg.Clients {
-		if c.SecretName == name {
+		switch name {
+		case c.SecretName:
 			ids = append(ids, c.ID)
+		case c.APIConnectorSecretName:
+			connector = append(connector, c.ID)
+		case c.PreviousAPIConnectorSecretName:
+			previous = append(previous, c.ID)
 		}
 	}
-	return "the secret of client " + strings.Join(ids, ", "), "a long random value (`openssl rand -base64 32`), the same as the client's policy key"
+	// The B2C user flow's API connector presents this password (HTTP Basic, user = client id).
+	const connectorValue = "a long random value (`openssl rand -base64 32`), the same as the password of the user flow's API connector in B2C"
+	switch {
+	case len(ids) > 0:
+		return "the secret of client " + strings.Join(ids, ", "), "a long random value (`openssl rand -base64 32`), the same as the client's policy key"
+	case len(connector) > 0:
+		return "the B2C API connector password of client " + strings.Join(connector, ", "), connectorValue
+	case len(previous) > 0:
+		return "the previous B2C API connector password of client " + strings.Join(previous, ", ") + " (during a rotation)", connectorValue
+	}
+	return "the secret " + name, "its value"
 }
 
 // optional reports secrets a local run may go without (the bridge then makes throwaway ones).
