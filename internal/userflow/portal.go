@@ -29,6 +29,9 @@ func PrintPortalSteps(w io.Writer, p Plan, r Result) {
 		claims = append(claims, a.Name)
 	}
 	fmt.Fprintf(w, "\nIn the Azure portal (Azure AD B2C), for each user flow:\n")
+	// Graph gives a flow's userFlowTypeVersion but documents no version as "Recommended", so
+	// that is left to the administrator to check rather than guessed.
+	fmt.Fprintf(w, "  (the \"Before sending the token\" step exists only in Recommended flows: a flow made with the Standard (legacy) version has none, and needs replacing by a Recommended one)\n")
 	for _, f := range flows {
 		if t, ok := r.FlowTypes[f]; ok && !tokenSteps[t] {
 			fmt.Fprintf(w, "  %s is a %s flow: it has no \"Before sending the token\" step; use a Recommended sign-up-and-sign-in, sign-up or sign-in flow\n", f, t)
