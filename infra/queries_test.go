@@ -263,6 +263,8 @@ var (
 	compareOne   = regexp.MustCompile(`\b(evt|outcome)\s*(?:==|!=)\s*"([^"]*)"`)
 	compareList  = regexp.MustCompile(`\b(evt|outcome)\s*!?in\s*\(([^)]*)\)`)
 	identLiteral = regexp.MustCompile(`^[a-z][a-z_]*$`)
+	// evt == "x" and outcome == "y" (or outcome in (...)): y must be an outcome of x itself.
+	pairedCompare = regexp.MustCompile(`\bevt\s*==\s*"([^"]*)"\s+and\s+outcome\s*(?:(?:==|!=)\s*"([^"]*)"|!?in\s*\(([^)]*)\))`)
 )
 
 // queryNames is what one query reads: fields, and the event and outcome values it compares.
@@ -393,6 +395,20 @@ func TestQueriesReadOnlyWhatTheEventsCarry(t *testing.T) {
 				}
 				if !seen {
 					t.Errorf("%s compares the outcome with %q, which no recorded %v event carries", q.from, oc, events)
+				}
+			}
+		}
+		for _, m := range pairedCompare.FindAllStringSubmatch(q.text, -1) {
+			ocs := []string{m[2]}
+			if m[2] == "" {
+				ocs = nil
+				for _, l := range stringLit.FindAllStringSubmatch(m[3], -1) {
+					ocs = append(ocs, l[1])
+				}
+			}
+			for _, oc := range ocs {
+				if !slices.Contains(outcomes[m[1]], oc) {
+					t.Errorf("%s pairs event %q with outcome %q, which is not one of its outcomes", q.from, m[1], oc)
 				}
 			}
 		}
