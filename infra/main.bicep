@@ -91,6 +91,24 @@ param keyVaultAllowedIpRanges array = []
 @description('Send the vault\'s AuditEvent logs (every secret read and write) to the Log Analytics workspace.')
 param keyVaultAuditLogs bool = false
 
+@description('E-mail address the alerts are sent to (an action group); empty: the alerts fire in Azure Monitor but notify no one.')
+param alertEmail string = ''
+
+@description('Alert when an instance that is still running has been not ready for more than this many minutes.')
+param alertNotReadyMinutes int = 5
+
+@description('Alert when more than this percentage of sign-ins in 15 minutes fail on the bridge\'s or ID.me\'s side.')
+param alertFailedSignInPercent int = 10
+
+@description('Judge the failed share only over at least this many sign-ins in 15 minutes.')
+param alertMinSignIns int = 20
+
+@description('Alert when more than this many sign-ins in 15 minutes end in an ID.me error or timeout.')
+param alertIdmeFailures int = 5
+
+@description('Alert when more than this many extension or connector calls in 15 minutes are answered without claims for a reason other than "not an ID.me user".')
+param alertAnswersWithoutClaims int = 10
+
 @description('Optional names; empty: generated from the environment name.')
 param resourceGroupName string = ''
 param functionAppName string = ''
@@ -140,6 +158,32 @@ module monitoring 'app/monitoring.bicep' = {
     applicationInsightsName: 'appi-${resourceToken}'
     location: location
     tags: tags
+  }
+}
+
+module workbook 'app/workbook.bicep' = {
+  name: 'workbook'
+  scope: rg
+  params: {
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    location: location
+    tags: tags
+  }
+}
+
+module alerts 'app/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    location: location
+    tags: tags
+    email: alertEmail
+    notReadyMinutes: alertNotReadyMinutes
+    failedSignInPercent: alertFailedSignInPercent
+    minSignIns: alertMinSignIns
+    idmeFailures: alertIdmeFailures
+    answersWithoutClaims: alertAnswersWithoutClaims
   }
 }
 
