@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"idmebridge/internal/idmesim"
 	"idmebridge/internal/secrets/vaulttest"
 )
 
@@ -28,8 +29,18 @@ func TestColdStartKeyVault(t *testing.T) {
 		"idme-client-secret": "s", "rp-secret": "t", "bridge-state-key": "q1KMkq9E8XbB3fJ2+eUQ5cTnxv5QnqX0lJf1ZyWkzX8=",
 		"bridge-signing-keys": testKeySet(t),
 	})
+	// ID.me on loopback: the bridge fetches its metadata and keys before it is ready.
+	sim := httptest.NewUnstartedServer(nil)
+	simulator, err := idmesim.New(idmesim.Options{BaseURL: "http://" + sim.Listener.Addr().String(),
+		Clients: []idmesim.Client{{ID: "idme-app", Secret: "s", RedirectURIs: []string{"http://localhost:7071/callback"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.Config.Handler = simulator
+	sim.Start()
+	t.Cleanup(sim.Close)
 	cfg := loadConfig(t, map[string]string{
-		"BRIDGE_ISSUER": "http://localhost:7071", "IDME_CLIENT_ID": "idme-app",
+		"BRIDGE_ISSUER": "http://localhost:7071", "IDME_CLIENT_ID": "idme-app", "IDME_BASE_URL": sim.URL,
 		"BRIDGE_CLIENTS":       `[{"client_id":"b2c","secret_name":"rp-secret","redirect_uris":["` + rpRedirectURI + `"],"idme_scopes":["military"]}]`,
 		"BRIDGE_KEY_VAULT_URL": vaulttest.URL, "BRIDGE_STORE": "memory",
 	})
