@@ -3,19 +3,25 @@ package main
 import (
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"idmebridge/internal/idmesim"
 )
 
 // TestColdStartProcess measures what the Functions host waits for: from starting the handler
-// process to its first 200 from discovery, with secrets from settings. It runs once in CI (a
-// smoke check against the host's 30 s start window); for the median of several runs:
+// process to its first 200 from discovery, with secrets from settings and an ID.me simulator
+// answering after 40 ms (the bridge fetches ID.me's metadata and keys before it is ready). It
+// runs once in CI (a smoke check against the host's 30 s start window); for the median of
+// several runs:
 //
 //	COLDSTART_RUNS=9 go test -run TestColdStartProcess -v ./function
 func TestColdStartProcess(t *testing.T) {
@@ -30,9 +36,28 @@ func TestColdStartProcess(t *testing.T) {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	secrets := []string{"BRIDGE_SIGNING_KEYS=" + mustRun(t, bin, "keys", "new"), "BRIDGE_STATE_KEY=" + mustRun(t, bin, "keys", "state")}
+	// One round trip of 40 ms per request, as from an Azure region to ID.me.
+	sim := httptest.NewUnstartedServer(nil)
+	simulator, err := idmesim.New(idmesim.Options{BaseURL: "http://" + sim.Listener.Addr().String(),
+		Clients: []idmesim.Client{{ID: "idme-app", Secret: "s", RedirectURIs: []string{"http://127.0.0.1/callback"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var idmeCalls atomic.Int32
+	sim.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		idmeCalls.Add(1)
+		time.Sleep(40 * time.Millisecond)
+		simulator.ServeHTTP(w, r)
+	})
+	sim.Start()
+	t.Cleanup(sim.Close)
+	secrets = append(secrets, "IDME_BASE_URL="+sim.URL)
 	var times []time.Duration
 	for range runs {
 		times = append(times, startOnce(t, bin, secrets))
+	}
+	if n := int(idmeCalls.Load()); n != 2*runs {
+		t.Fatalf("ID.me answered %d requests over %d start(s), want its discovery and keys once each per start", n, runs)
 	}
 	slices.Sort(times)
 	t.Logf("cold start over %d run(s): median %s, min %s, max %s", runs, times[len(times)/2], times[0], times[len(times)-1])

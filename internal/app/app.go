@@ -60,6 +60,8 @@ type Bridge struct {
 	memRecords *verification.Memory // verification records of a local run (externalid.go)
 	extension  http.Handler         // the External ID extension, when on (externalid.go)
 	connector  http.Handler         // the B2C user-flow API connector, when on (apiconnector.go)
+	// upstreamWarm is set once the start-up fetch of ID.me's metadata and keys has ended.
+	upstreamWarm flag
 }
 
 // Handler serves every endpoint; until the bridge is ready it answers 503 (but /healthz, the
@@ -163,6 +165,7 @@ func New(ctx context.Context, p Parts) (*Bridge, error) {
 		}
 		return prov.Ready(context.Background())
 	})
+	b.warmUpstream(idmeClient, env.Issuer)
 	b.handler = prov.Handler()
 	every := p.NotReadyLogEvery
 	if every <= 0 {
@@ -179,6 +182,25 @@ func New(ctx context.Context, p Parts) (*Bridge, error) {
 		return nil, err
 	}
 	return b, nil
+}
+
+// warmUpstream fetches ID.me's OIDC metadata and keys at start, beside the secret reads, so the
+// first sign-in makes no round trip a later one does not. Readiness waits for the attempt, which
+// the ID.me timeout bounds; if it fails the bridge gets ready all the same (nothing else needs
+// ID.me) and the first sign-in fetches what is missing.
+func (b *Bridge) warmUpstream(c *idme.Client, issuer string) {
+	b.readiness.add(func() (bool, string) {
+		if b.upstreamWarm.get() {
+			return true, ""
+		}
+		return false, "ID.me's OIDC metadata and keys are loading from " + issuer
+	})
+	b.background = append(b.background, func(ctx context.Context) {
+		defer b.upstreamWarm.set()
+		if err := c.Prepare(ctx); err != nil && ctx.Err() == nil {
+			b.log.Warn("fetching ID.me's OIDC metadata and keys at start failed; the first sign-in tries again", "err", err)
+		}
+	})
 }
 
 // secretsSource picks Key Vault when configured (loading in the background), else settings.

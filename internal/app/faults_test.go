@@ -81,9 +81,9 @@ func TestIDmeFaults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := newWorld(t, withEnv("IDME_TIMEOUT", idmeTimeout.String()))
-			f := tt.fault
-			w.simFaults.Store(&f)
+			// In force from the start, so a fault in discovery or the key set also spoils the
+			// bridge's start-up fetch, and the sign-in meets it again.
+			w := newWorld(t, withEnv("IDME_TIMEOUT", idmeTimeout.String()), func(s *worldSetup) { s.simFault = tt.fault })
 			resp := w.get(w.authorizeURL("openid military", "s", "n"))
 			resp.Body.Close()
 			cb := w.followToCallback(resp.Header.Get("Location"), "veteran")

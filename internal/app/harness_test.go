@@ -59,6 +59,9 @@ type world struct {
 	vault     *vaulttest.Vault
 	blobs     *cutProxy
 	instances []*Bridge
+	// started and ready are when the bridge of a world not on Azure was assembled and first
+	// found ready (zero when it was not within the wait).
+	started, ready time.Time
 }
 
 // simFault may answer a request to the simulator itself, to inject a fault.
@@ -95,6 +98,12 @@ type worldSetup struct {
 	logger *slog.Logger
 	// secrets are added to the secret values every world has.
 	secrets map[string]string
+	// simFault, when set, is in force at the simulator before the bridge starts.
+	simFault simFault
+	// keyVault puts the secrets of a world not on Azure in a fake Key Vault answering each
+	// read after vaultDelay.
+	keyVault   bool
+	vaultDelay time.Duration
 }
 
 type worldOption func(*worldSetup)
@@ -142,6 +151,9 @@ func newWorld(t testing.TB, opts ...worldOption) *world {
 	for _, o := range opts {
 		o(&setup)
 	}
+	if setup.simFault != nil {
+		faults.Store(&setup.simFault)
+	}
 	secretValues := map[string]string{"rp-secret": rpClientSecret, "other-secret": "other-secret-value", "idme-client-secret": idmeSecret,
 		"bridge-state-key": "q1KMkq9E8XbB3fJ2+eUQ5cTnxv5QnqX0lJf1ZyWkzX8=", "bridge-signing-keys": testKeySet(t)}
 	for k, v := range setup.secrets {
@@ -153,16 +165,39 @@ func newWorld(t testing.TB, opts ...worldOption) *world {
 	if setup.azure {
 		handlers = w.startAzureInstances(setup, secretValues)
 	} else {
-		cfg := loadConfig(t, setup.env)
-		parts := Parts{Config: cfg, Secrets: secrets.Map(secretValues), Now: clock.Now, Logger: setup.logger}
+		parts := Parts{Secrets: secrets.Map(secretValues), Now: clock.Now, Logger: setup.logger}
+		if setup.keyVault {
+			w.vault = vaulttest.New(secretValues)
+			w.vault.SetDelay(setup.vaultDelay)
+			setup.env["BRIDGE_KEY_VAULT_URL"] = vaulttest.URL
+			parts.Secrets, parts.Credential, parts.KeyVaultTransport = nil, vaulttest.Credential(), w.vault.Transport()
+		}
+		parts.Config = loadConfig(t, setup.env)
 		if setup.parts != nil {
 			setup.parts(&parts)
 		}
-		h, err := Build(t.Context(), parts)
+		w.started = time.Now()
+		b, err := New(t.Context(), parts)
 		if err != nil {
 			t.Fatal(err)
 		}
-		handlers = []http.Handler{h}
+		go b.Run(t.Context())
+		// The first sign-in of a test should find the bridge as it is in service: secrets
+		// loaded and ID.me's metadata fetched (some worlds are never ready: with secrets at
+		// hand, this waits for the ID.me step only).
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+			if ok, _ := b.Ready(); ok {
+				w.ready = time.Now()
+				break
+			}
+			if b.upstreamWarm.get() && !setup.keyVault {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the bridge's start-up did not end within 10s")
+			}
+		}
+		handlers = []http.Handler{b.Handler()}
 	}
 	w.route.Store(-1)
 	bridge.Config.Handler = http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"idmebridge/internal/app"
 	"idmebridge/internal/config"
@@ -57,6 +58,7 @@ type Env struct {
 	// PolicyProblem says why the demo has no B2C view, "" when it has one.
 	PolicyProblem string
 	done          chan error
+	bridgeReady   func() (bool, string)
 }
 
 // Wait blocks until the servers have stopped (after the context given to Start is done).
@@ -126,6 +128,18 @@ func Start(ctx context.Context, o Options) (*Env, error) {
 		wg.Wait()
 		env.done <- errors.Join(errs...)
 	}()
+	// The bridge fetches the simulator's metadata before it is ready, which needs the servers
+	// above; the URLs are handed out once a sign-in can start.
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		ok, why := env.bridgeReady()
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			log.Warn("dev mode: the bridge is not ready", "why", why)
+			break
+		}
+	}
 	return env, nil
 }
 
@@ -179,7 +193,7 @@ func build(ctx context.Context, env *Env, o Options, log *slog.Logger) ([]http.H
 	}
 	secretValues := secrets.Map{"demo-client-secret": env.ClientSecret, cfg.IDme.ClientSecret: idmeSecret, eidSecretName: eid.secret}
 	uf.addSecrets(secretValues)
-	bridge, err := app.Build(ctx, app.Parts{
+	assembled, err := app.New(ctx, app.Parts{
 		Config:     cfg,
 		Secrets:    secretValues,
 		Logger:     log.With("component", "bridge"),
@@ -188,6 +202,9 @@ func build(ctx context.Context, env *Env, o Options, log *slog.Logger) ([]http.H
 	if err != nil {
 		return nil, err
 	}
+	go assembled.Run(ctx)
+	env.bridgeReady = assembled.Ready
+	bridge := assembled.Handler()
 	b2c, err := demorp.LoadB2CPolicy(cmp.Or(o.PoliciesDir, "policies"), policy.Environment{
 		Name: "dev", Tenant: "devmode.onmicrosoft.com",
 		PolicySettings: map[string]string{

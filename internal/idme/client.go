@@ -43,12 +43,13 @@ type Client struct {
 
 	mu       sync.Mutex
 	verifier *oidc.IDTokenVerifier // set on first successful discovery
+	keySet   *oidc.RemoteKeySet    // the verifier's keys, for Prepare
 
 	jwksFailure atomic.Int64 // unix nanoseconds of the last failed JWKS fetch
 }
 
-// New returns a Client. Discovery of ID.me's OIDC metadata happens on first use, so the
-// bridge starts even while ID.me is unreachable.
+// New returns a Client. Discovery of ID.me's OIDC metadata happens in Prepare or on first use,
+// so the bridge starts even while ID.me is unreachable.
 func New(opts Options) (*Client, error) {
 	if opts.ClientID == "" || opts.ClientSecret == nil || opts.RedirectURL == "" {
 		return nil, fmt.Errorf("ID.me client: client id, secret and redirect URL are required")

@@ -234,3 +234,21 @@ func nonceOf(t *testing.T, data []byte) string {
 	}
 	return d.Nonce
 }
+
+// clientWith is a client of the fake whose requests go through transport.
+func (f *fakeIDme) clientWith(t *testing.T, transport http.RoundTripper) *Client {
+	t.Helper()
+	env, err := EnvironmentFor("sandbox", f.srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(Options{
+		Environment: env, ClientID: fakeClientID, RedirectURL: "https://bridge.example/callback",
+		ClientSecret: func(context.Context) (string, error) { return "secret", nil }, Timeout: 2 * time.Second,
+		HTTPClient: &http.Client{Transport: transport},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}

@@ -108,7 +108,7 @@ func (c *Client) idTokenVerifier(ctx context.Context) (*oidc.IDTokenVerifier, er
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.verifier == nil {
-		c.verifier = v
+		c.verifier, c.keySet = v, keySet
 	}
 	return c.verifier, nil
 }

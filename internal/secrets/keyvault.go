@@ -26,8 +26,11 @@ type KeyVaultOptions struct {
 	Names   []string      // secrets to keep loaded
 	Refresh time.Duration // time between refresh rounds in Run; default 5m
 	Timeout time.Duration // limit on each Key Vault call; default 10s
-	Logger  *slog.Logger  // default discards
-	Now     func() time.Time
+	// Parallel bounds the reads in flight at once; default 16, more than the bridge's
+	// secrets, so a start costs one round trip (not one per secret).
+	Parallel int
+	Logger   *slog.Logger // default discards
+	Now      func() time.Time
 }
 
 // KeyVault is a Source that keeps a fixed set of Key Vault secrets in memory. Requests are served
@@ -38,8 +41,12 @@ type KeyVault struct {
 	names   []string
 	refresh time.Duration
 	timeout time.Duration
-	log     *slog.Logger
-	now     func() time.Time
+	// parallel bounds concurrent reads: many instances scaling out at once, each reading
+	// every secret, should stay far below the vault's throttling limit (4,000 secret
+	// transactions per 10 s per vault; Learn: key-vault/general/service-limits).
+	parallel int
+	log      *slog.Logger
+	now      func() time.Time
 
 	// round serialises fetch rounds so an older answer never overwrites a newer one.
 	round  sync.Mutex
@@ -56,12 +63,13 @@ type cached struct {
 // Load or Run.
 func NewKeyVault(client *azsecrets.Client, opts KeyVaultOptions) *KeyVault {
 	k := &KeyVault{
-		client:  client,
-		refresh: opts.Refresh,
-		timeout: opts.Timeout,
-		log:     opts.Logger,
-		now:     opts.Now,
-		values:  make(map[string]cached),
+		client:   client,
+		refresh:  opts.Refresh,
+		timeout:  opts.Timeout,
+		parallel: opts.Parallel,
+		log:      opts.Logger,
+		now:      opts.Now,
+		values:   make(map[string]cached),
 	}
 	for _, n := range opts.Names {
 		if n != "" && !slices.Contains(k.names, n) {
@@ -73,6 +81,9 @@ func NewKeyVault(client *azsecrets.Client, opts KeyVaultOptions) *KeyVault {
 	}
 	if k.timeout <= 0 {
 		k.timeout = 10 * time.Second
+	}
+	if k.parallel <= 0 {
+		k.parallel = 16
 	}
 	if k.log == nil {
 		k.log = slog.New(slog.DiscardHandler)
@@ -94,8 +105,9 @@ func (k *KeyVault) Get(_ context.Context, name string) (string, error) {
 	return c.value, nil
 }
 
-// Load fetches the latest version of every name concurrently. Values that load are kept even when
-// others fail; the error names each secret that failed.
+// Load fetches the latest version of every name concurrently (at most Parallel at a time), each
+// read with its own timeout. Values that load are kept even when others fail; the error names
+// each secret that failed.
 func (k *KeyVault) Load(ctx context.Context) error {
 	_, err := k.fetchAll(ctx)
 	return err
@@ -176,9 +188,14 @@ func (k *KeyVault) fetchAll(ctx context.Context) ([]string, error) {
 	k.round.Lock()
 	defer k.round.Unlock()
 	errs := make([]error, len(k.names))
+	slots := make(chan struct{}, k.parallel)
 	var wg sync.WaitGroup
 	for i, name := range k.names {
-		wg.Go(func() { errs[i] = k.fetch(ctx, name) })
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			errs[i] = k.fetch(ctx, name)
+		})
 	}
 	wg.Wait()
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -48,6 +49,54 @@ func TestKeyVaultLoadsConcurrently(t *testing.T) {
 		if v != "" {
 			t.Errorf("fetched version %q, want the latest (\"\")", v)
 		}
+	}
+}
+
+// TestKeyVaultLoadBoundsParallelReads: at most Parallel reads are in flight, and every secret
+// still loads.
+func TestKeyVaultLoadBoundsParallelReads(t *testing.T) {
+	tests := []struct {
+		parallel, names int
+		want            int32 // most reads in flight at once
+	}{
+		{parallel: 1, names: 4, want: 1},
+		{parallel: 3, names: 7, want: 3},
+		{parallel: 0, names: 5, want: 5}, // the default (16) lets every read of a start go at once
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("parallel %d of %d", tt.parallel, tt.names), func(t *testing.T) {
+			values := map[string]string{}
+			var names []string
+			for i := range tt.names {
+				n := fmt.Sprintf("s%d", i)
+				names, values[n] = append(names, n), "v"+n
+			}
+			fv := newFakeVault(values)
+			var inFlight, most atomic.Int32
+			fv.setScript(func(ctx context.Context, _ int) error {
+				now := inFlight.Add(1)
+				defer inFlight.Add(-1)
+				for m := most.Load(); now > m && !most.CompareAndSwap(m, now); m = most.Load() {
+				}
+				// Long enough for every read that may start to have started.
+				select {
+				case <-time.After(50 * time.Millisecond):
+					return nil
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			})
+			kv := NewKeyVault(fv.client(t), KeyVaultOptions{Names: names, Parallel: tt.parallel})
+			if err := kv.Load(t.Context()); err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if !kv.Ready() {
+				t.Fatalf("missing %v", kv.Missing())
+			}
+			if got := most.Load(); got != tt.want {
+				t.Fatalf("%d reads in flight at most, want %d", got, tt.want)
+			}
+		})
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	azfake "github.com/Azure/azure-sdk-for-go/sdk/azcore/fake"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -25,6 +26,14 @@ type Vault struct {
 	denied map[string]string // name -> body of the 403 Key Vault answers for it
 	down   bool
 	calls  int
+	delay  time.Duration // how long each read takes, as a round trip to a real vault would
+	reads  []Read
+}
+
+// Read is one GetSecret call as the vault saw it.
+type Read struct {
+	Name       string
+	Start, End time.Time
 }
 
 // New returns a vault holding a copy of values.
@@ -48,6 +57,20 @@ func (v *Vault) SetDown(down bool) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.down = down
+}
+
+// SetDelay makes every read answer d after it arrives (0: at once).
+func (v *Vault) SetDelay(d time.Duration) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.delay = d
+}
+
+// Reads lists the GetSecret calls answered so far, in the order they ended.
+func (v *Vault) Reads() []Read {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return append([]Read(nil), v.reads...)
 }
 
 // Calls is how many GetSecret calls reached the vault.
@@ -114,10 +137,25 @@ func (t deniedAnswers) Do(req *http.Request) (*http.Response, error) {
 // Credential is a token credential the fake accepts.
 func Credential() *azfake.TokenCredential { return &azfake.TokenCredential{} }
 
-func (v *Vault) getSecret(_ context.Context, name, _ string, _ *azsecrets.GetSecretOptions) (resp azfake.Responder[azsecrets.GetSecretResponse], errResp azfake.ErrorResponder) {
+func (v *Vault) getSecret(ctx context.Context, name, _ string, _ *azsecrets.GetSecretOptions) (resp azfake.Responder[azsecrets.GetSecretResponse], errResp azfake.ErrorResponder) {
+	start := time.Now()
+	v.mu.Lock()
+	delay := v.delay
+	v.mu.Unlock()
+	if delay > 0 { // outside the lock, so reads in flight together overlap as they would
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			errResp.SetError(ctx.Err())
+			return
+		}
+	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.calls++
+	v.reads = append(v.reads, Read{Name: name, Start: start, End: time.Now()})
 	if v.down {
 		errResp.SetResponseError(http.StatusServiceUnavailable, "ServiceUnavailable")
 		return
