@@ -18,7 +18,7 @@ func Shape() map[string]map[string]string {
 		Token: {FieldClientID: TypeString, FieldOutcome: TypeString, FieldError: TypeString, FieldDuration: TypeNumber,
 			FieldCodeBurnMs: TypeNumber, FieldSigningMs: TypeNumber},
 		Extension: {FieldClientID: TypeString, FieldOutcome: TypeString, FieldReason: TypeString, FieldClaims: TypeNumber,
-			FieldDuration: TypeNumber},
+			FieldDuration: TypeNumber, FieldCorrelationID: TypeString},
 		Connector: {FieldClientID: TypeString, FieldOutcome: TypeString, FieldReason: TypeString, FieldClaims: TypeNumber,
 			FieldDuration: TypeNumber},
 		Readiness:     {FieldOutcome: TypeString, FieldReady: TypeBool},
