@@ -245,7 +245,9 @@ func TestTokenEvents(t *testing.T) {
 			buf := e.logTo()
 			run := tt.run
 			if run == nil {
-				run = func(e *env, code string) tokenAnswer { return e.token(redeemForm(code, rpID, rpSecret, rpRedirect), "", "") }
+				run = func(e *env, code string) tokenAnswer {
+					return e.token(redeemForm(code, rpID, rpSecret, rpRedirect), "", "")
+				}
 			}
 			if got := run(e, code).errCode(); got != tt.errCode {
 				t.Errorf("error %q, want %q", got, tt.errCode)
