@@ -20,9 +20,11 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"idmebridge/internal/config"
+	"idmebridge/internal/outcome"
 	"idmebridge/internal/verification"
 )
 
@@ -108,15 +110,14 @@ func (c *Connector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	client, err := c.authenticate(ctx, r)
 	if errors.Is(err, errUnauthenticated) {
-		c.log.Warn("B2C API connector call refused", "reason", err.Error())
+		c.logCall(ctx, slog.LevelWarn, answered{outcome: outcome.Refused, reason: err.Error()}, start)
 		w.Header().Set("WWW-Authenticate", `Basic realm="idme-bridge"`)
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthorized"})
 		return
 	}
-	log := c.log.With("client_id", client.ID)
 	if err != nil {
 		// The caller cannot be checked, so it learns nothing.
-		c.answerFailure(w, log, client, "the connector's password is unavailable: "+err.Error(), start)
+		c.answerFailure(ctx, w, client, "the connector's password is unavailable: "+err.Error(), start)
 		return
 	}
 	// The body is read within the budget too: a sender that trickles it cannot hold the answer.
@@ -125,63 +126,85 @@ func (c *Connector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	req, problem := readRequest(r)
 	if problem != "" {
-		log.Warn("B2C API connector call not understood", "reason", problem)
 		if client.APIConnectorFailClosed {
+			c.logCall(ctx, slog.LevelWarn, answered{clientID: client.ID, outcome: outcome.FailClosed, reason: "the call is not understood: " + problem}, start)
 			writeJSON(w, http.StatusBadRequest, failure(http.StatusBadRequest, "the request could not be read"))
 			return
 		}
+		c.logCall(ctx, slog.LevelWarn, answered{clientID: client.ID, outcome: outcome.Failed, reason: "the call is not understood: " + problem}, start)
 		writeJSON(w, http.StatusOK, continueWith(nil))
 		return
 	}
-	log = log.With("application", req.application(), "step", req.Step)
 	if !tokenStep(req.Step) {
 		// Claims returned at a sign-up step would be written to the user; this endpoint
 		// belongs on "Before sending the token" only.
-		log.Warn("B2C API connector called at another step: attach it to \"Before sending the token (preview)\"")
+		c.logCall(ctx, slog.LevelWarn, answered{clientID: client.ID, outcome: outcome.Failed,
+			reason: "called at another step (" + quoted(req.Step) + "): attach it to \"Before sending the token (preview)\""}, start)
 		writeJSON(w, http.StatusOK, continueWith(nil))
 		return
 	}
 	subject, seen := findSubject(req.Identities, c.cfg.Issuers)
 	if subject == "" {
-		log.Info("B2C API connector: not an ID.me user", "issuers", seen, "duration_ms", time.Since(start).Milliseconds())
+		// The identities' kinds and issuers (never their ids) tell a user of another provider
+		// from a bridge whose issuer differs from the one B2C recorded.
+		c.logCall(ctx, slog.LevelInfo, answered{clientID: client.ID, outcome: outcome.NotIDme,
+			reason: "no identity issued by the bridge; the user's: " + strings.Join(seen, " ")}, start)
 		writeJSON(w, http.StatusOK, continueWith(nil))
 		return
 	}
 	rec, err := c.record(ctx, subject, client.ID)
 	switch {
 	case errors.Is(err, verification.ErrNoRecord):
-		log.Info("B2C API connector: no verification record for this client", "duration_ms", time.Since(start).Milliseconds())
+		c.logCall(ctx, slog.LevelInfo, answered{clientID: client.ID, outcome: outcome.NoRecord, reason: "no verification record for this client"}, start)
 		writeJSON(w, http.StatusOK, continueWith(nil))
 		return
 	case err != nil:
-		c.answerFailure(w, log, client, "verification record unavailable: "+err.Error(), start)
+		c.answerFailure(ctx, w, client, "verification record unavailable: "+err.Error(), start)
 		return
 	}
 	if problem := checkRecord(rec, subject, client.ID); problem != "" {
-		c.answerFailure(w, log, client, "verification record not usable: "+problem, start)
+		c.answerFailure(ctx, w, client, "verification record not usable: "+problem, start)
 		return
 	}
 	claims, cut := claimsFor(rec, client, c.cfg.ClaimPrefix)
 	if len(cut) > 0 {
-		log.Warn("B2C API connector: items left out to stay within B2C's 250 characters per attribute", "cut", cut)
+		c.log.Warn("B2C API connector: items left out to stay within B2C's 250 characters per attribute", "client_id", client.ID, "cut", cut)
 	}
-	log.Info("B2C API connector answered", "claims", len(claims), "duration_ms", time.Since(start).Milliseconds())
+	c.logCall(ctx, slog.LevelInfo, answered{clientID: client.ID, outcome: outcome.WithClaims, claims: len(claims)}, start)
 	writeJSON(w, http.StatusOK, continueWith(claims))
+}
+
+// call is what one call answered, for its outcome event.
+type answered struct {
+	clientID string
+	outcome  string
+	reason   string // why there are no claims
+	claims   int
+}
+
+// logCall writes the call's one line: its outcome event. A failure keeps the level of a failure.
+func (c *Connector) logCall(ctx context.Context, level slog.Level, a answered, start time.Time) {
+	outcome.LogAt(ctx, c.log, level, outcome.Connector,
+		slog.String(outcome.FieldOutcome, a.outcome),
+		slog.String(outcome.FieldReason, a.reason),
+		slog.Int(outcome.FieldClaims, a.claims),
+		slog.String(outcome.FieldClientID, a.clientID),
+		outcome.Ms(outcome.FieldDuration, time.Since(start)),
+	)
 }
 
 // answerFailure answers when the bridge could not find out: Continue without the verification,
 // or, for a client that fails closed, an error.
-func (c *Connector) answerFailure(w http.ResponseWriter, log *slog.Logger, client config.Client, reason string, start time.Time) {
-	elapsed := time.Since(start).Milliseconds()
+func (c *Connector) answerFailure(ctx context.Context, w http.ResponseWriter, client config.Client, reason string, start time.Time) {
 	if client.APIConnectorFailClosed {
-		log.Error("B2C API connector refused the sign-in (api_connector_fail_closed)", "reason", reason, "duration_ms", elapsed)
+		c.logCall(ctx, slog.LevelError, answered{clientID: client.ID, outcome: outcome.FailClosed, reason: reason}, start)
 		// Only a continuation response is documented at this step (Learn: add-api-connector,
 		// "Before sending the token (preview)": "it can return these responses: Continuation
 		// response"); what B2C shows for anything else is not documented.
 		writeJSON(w, http.StatusInternalServerError, failure(http.StatusInternalServerError, "ID.me verification is unavailable; try again later"))
 		return
 	}
-	log.Error("B2C API connector answered without the verification", "reason", reason, "duration_ms", elapsed)
+	c.logCall(ctx, slog.LevelError, answered{clientID: client.ID, outcome: outcome.Failed, reason: reason}, start)
 	writeJSON(w, http.StatusOK, continueWith(nil))
 }
 

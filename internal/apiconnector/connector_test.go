@@ -58,17 +58,17 @@ func TestConnector(t *testing.T) {
 	}{
 		// Microsoft's documented requests, both spellings.
 		{name: "sample client_id PreTokenIssuance, a Facebook user", call: call{user: clientA, pass: passA, body: sample(t, "pretokenissuance.json", false)},
-			wantLog: `"issuers":["federated:facebook.com"]`},
+			wantLog: `"outcome":"not_idme","reason":"no identity issued by the bridge; the user's: federated:facebook.com"`},
 		{name: "sample clientId PreTokenApplicationClaims, a Facebook user", call: call{user: clientA, pass: passA, body: sample(t, "pretokenapplicationclaims.json", false)},
-			wantLog: "not an ID.me user"},
+			wantLog: `"outcome":"not_idme"`},
 		{name: "sample client_id PreTokenIssuance, an ID.me user", call: call{user: clientA, pass: passA, body: sample(t, "pretokenissuance.json", true)}, want: verifiedA},
 		{name: "sample clientId PreTokenApplicationClaims, an ID.me user", call: call{user: clientA, pass: passA, body: sample(t, "pretokenapplicationclaims.json", true)}, want: verifiedA},
 		// Who the user is.
-		{name: "no identities", call: call{user: clientA, pass: passA, body: userWith()}, wantLog: "not an ID.me user"},
+		{name: "no identities", call: call{user: clientA, pass: passA, body: userWith()}, wantLog: `"outcome":"not_idme"`},
 		{name: "local account only", call: call{user: clientA, pass: passA, body: userWith(identity{SignInType: "emailAddress", Issuer: "contoso.onmicrosoft.com", IssuerAssignedID: "vera@example.com"})},
-			wantLog: `"issuers":["emailAddress:contoso.onmicrosoft.com"]`},
+			wantLog: "the user's: emailAddress:contoso.onmicrosoft.com"},
 		{name: "another provider only", call: call{user: clientA, pass: passA, body: userWith(identity{SignInType: "federated", Issuer: "google.com", IssuerAssignedID: subject})},
-			wantLog: "not an ID.me user"},
+			wantLog: `"outcome":"not_idme"`},
 		{name: "look-alike issuer", call: call{user: clientA, pass: passA, body: userWith(idmeIdentity("https://idme-bridge.example.com.evil"))}},
 		{name: "look-alike host", call: call{user: clientA, pass: passA, body: userWith(idmeIdentity("idme-bridge.example.com.evil"))}},
 		{name: "the bridge's issuer but not federated", call: call{user: clientA, pass: passA, body: userWith(identity{SignInType: "userName", Issuer: bridgeIssuer, IssuerAssignedID: subject})}},

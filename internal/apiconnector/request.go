@@ -37,11 +37,6 @@ type identity struct {
 	IssuerAssignedID string `json:"issuerAssignedId"`
 }
 
-// application is the B2C application the user signs in to (for the log).
-func (r *request) application() string {
-	return quoted(strings.TrimSpace(r.ClientID + r.ClientIDAlt))
-}
-
 // readRequest decodes the body; a non-empty problem says why it cannot be read.
 func readRequest(r *http.Request) (*request, string) {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {

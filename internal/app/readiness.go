@@ -14,6 +14,7 @@ import (
 
 	"idmebridge/internal/config"
 	"idmebridge/internal/keys"
+	"idmebridge/internal/outcome"
 	"idmebridge/internal/seal"
 	"idmebridge/internal/secrets"
 )
@@ -79,7 +80,8 @@ func (r *readiness) gate(next http.Handler) http.Handler {
 
 // report logs the start-up line, then "ready" once every condition holds; until then, a
 // "not ready" error line with every unmet condition after firstAfter and again every interval,
-// so a bridge that cannot start is never silent.
+// so a bridge that cannot start is never silent. Each of those lines comes with a readiness
+// outcome event, so that "not ready" periods can be counted without parsing the reasons.
 func (r *readiness) report(ctx context.Context, log *slog.Logger, summary func() []any, firstAfter, interval time.Duration) {
 	log.Info("starting", summary()...)
 	poll := time.NewTicker(250 * time.Millisecond)
@@ -88,21 +90,32 @@ func (r *readiness) report(ctx context.Context, log *slog.Logger, summary func()
 	for {
 		if ok, why := r.state(); ok {
 			log.Info("ready", summary()...)
+			readinessEvent(ctx, log, true)
 			return
 		} else if !time.Now().Before(next) {
 			log.Error("not ready: " + why)
+			readinessEvent(ctx, log, false)
 			next = time.Now().Add(interval)
 		}
 		select {
 		case <-ctx.Done():
 			if r.ready.Load() { // became ready just as the bridge stops: still say so
 				log.Info("ready", summary()...)
+				readinessEvent(context.WithoutCancel(ctx), log, true)
 			}
 			return
 		case <-r.became:
 		case <-poll.C:
 		}
 	}
+}
+
+func readinessEvent(ctx context.Context, log *slog.Logger, ready bool) {
+	result := outcome.NotReady
+	if ready {
+		result = outcome.Ready
+	}
+	outcome.Log(ctx, log, outcome.Readiness, slog.String(outcome.FieldOutcome, result), slog.Bool(outcome.FieldReady, ready))
 }
 
 // secretsCheck is the readiness condition on secrets: every secret the configuration names has

@@ -22,6 +22,7 @@ import (
 
 	"idmebridge/internal/config"
 	"idmebridge/internal/entrauser"
+	"idmebridge/internal/outcome"
 	"idmebridge/internal/verification"
 )
 
@@ -133,30 +134,51 @@ func (e *Extension) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if !errors.Is(err, errUnauthenticated) {
 			// The caller cannot be checked, so it learns nothing: no claims. An error status
 			// would instead fail the sign-in of every user of the application.
-			e.log.Error("token issuance start answered without claims: the tenant's keys are unavailable", "err", err)
+			e.logCall(ctx, slog.LevelError, answer{outcome: outcome.Failed, reason: "the tenant's keys are unavailable: " + failure(err)}, start)
 			writeJSON(w, http.StatusOK, newResponse(nil))
 			return
 		}
-		e.log.Warn("External ID extension call refused", "reason", err.Error())
+		e.logCall(ctx, slog.LevelWarn, answer{outcome: outcome.Refused, reason: err.Error()}, start)
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token"})
 		return
 	}
 	ev, problem := readEvent(r)
 	if problem != "" {
-		e.log.Warn("External ID extension call not understood", "reason", problem)
+		e.logCall(ctx, slog.LevelWarn, answer{outcome: outcome.Failed, reason: "the call is not understood: " + problem}, start)
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": problem})
 		return
 	}
-	correlation := ev.Data.AuthenticationContext.CorrelationID
-	claims, reason := e.claimsFor(ctx, ev)
-	elapsed := time.Since(start)
-	if reason != "" {
-		e.log.Info("token issuance start answered without claims", "reason", reason, "correlation_id", correlation, "duration_ms", elapsed.Milliseconds())
-	} else {
-		e.log.Info("token issuance start answered", "claims", len(claims), "correlation_id", correlation, "duration_ms", elapsed.Milliseconds())
+	a := e.claimsFor(ctx, ev)
+	a.clientID = ev.Data.AuthenticationContext.ClientServicePrincipal.AppID
+	a.correlation = ev.Data.AuthenticationContext.CorrelationID
+	level := slog.LevelInfo
+	if a.outcome == outcome.Failed {
+		level = slog.LevelError
 	}
-	writeJSON(w, http.StatusOK, newResponse(claims))
+	e.logCall(ctx, level, a, start)
+	writeJSON(w, http.StatusOK, newResponse(a.claims))
+}
+
+// answer is what one call answered, for its outcome event.
+type answer struct {
+	claims      map[string]any
+	outcome     string
+	reason      string // why there are no claims
+	clientID    string // the application the token is for
+	correlation string // External ID's id of the sign-in, to find it in the tenant's logs
+}
+
+// logCall writes the call's one line: its outcome event. A failure keeps the level of a failure.
+func (e *Extension) logCall(ctx context.Context, level slog.Level, a answer, start time.Time) {
+	outcome.LogAt(ctx, e.log, level, outcome.Extension,
+		slog.String(outcome.FieldOutcome, a.outcome),
+		slog.String(outcome.FieldReason, a.reason),
+		slog.Int(outcome.FieldClaims, len(a.claims)),
+		slog.String(outcome.FieldClientID, a.clientID),
+		outcome.Ms(outcome.FieldDuration, time.Since(start)),
+		slog.String(outcome.FieldCorrelationID, a.correlation),
+	)
 }
 
 // readEvent decodes and checks the request body.
@@ -174,32 +196,34 @@ func readEvent(r *http.Request) (*event, string) {
 	return &ev, ""
 }
 
-// claimsFor finds the user's latest verification; a non-empty reason says why there are no
-// claims.
-func (e *Extension) claimsFor(ctx context.Context, ev *event) (map[string]any, string) {
+// claimsFor finds the user's latest verification; without claims, the answer's reason says why.
+func (e *Extension) claimsFor(ctx context.Context, ev *event) answer {
 	if ev.Data.TenantID != "" && !strings.EqualFold(ev.Data.TenantID, e.cfg.TenantID) {
-		return nil, "the event names another tenant"
+		return answer{outcome: outcome.Failed, reason: "the event names another tenant"}
 	}
 	userID := ev.Data.AuthenticationContext.User.ID
 	if userID == "" {
-		return nil, "the event names no user"
+		return answer{outcome: outcome.Failed, reason: "the event names no user"}
 	}
 	subject, err := e.subject(ctx, userID)
+	if errors.Is(err, entrauser.ErrNoFederatedIdentity) {
+		return answer{outcome: outcome.NotIDme, reason: "no ID.me subject for the user: " + failure(err)}
+	}
 	if err != nil {
-		return nil, "no ID.me subject for the user: " + failure(err)
+		return answer{outcome: outcome.Failed, reason: "no ID.me subject for the user: " + failure(err)}
 	}
 	rec, err := e.record(ctx, subject)
 	if errors.Is(err, verification.ErrNoRecord) {
-		return nil, "no verification record for the user"
+		return answer{outcome: outcome.NoRecord, reason: "no verification record for the user"}
 	}
 	if err != nil {
-		return nil, "verification record unavailable: " + failure(err)
+		return answer{outcome: outcome.Failed, reason: "verification record unavailable: " + failure(err)}
 	}
 	claims, dropped := claimsFor(rec)
 	if len(dropped) > 0 {
 		e.log.Warn("claims left out to stay within External ID's 3 KB limit", "claims", dropped)
 	}
-	return claims, ""
+	return answer{claims: claims, outcome: outcome.WithClaims}
 }
 
 func (e *Extension) subject(ctx context.Context, userID string) (string, error) {

@@ -63,11 +63,11 @@ func (c *Client) Attributes(ctx context.Context, accessToken string) (*Attribute
 		if resp.StatusCode < 500 && json.Unmarshal(body, &oe) == nil && oe.Error != "" {
 			return nil, fmt.Errorf("attributes: %w", &Error{Code: oe.Error, Description: oe.Description, Status: resp.StatusCode})
 		}
-		return nil, fmt.Errorf("attributes: HTTP %d: %w", resp.StatusCode, ErrUnavailable)
+		return nil, fmt.Errorf("attributes: %w", &StatusError{Status: resp.StatusCode})
 	}
 	a, err := ParseAttributes(body)
 	if err != nil {
-		return nil, fmt.Errorf("attributes: %w: %w", ErrUnavailable, err)
+		return nil, fmt.Errorf("attributes: %w: %w", &StatusError{Status: resp.StatusCode}, err)
 	}
 	return a, nil
 }

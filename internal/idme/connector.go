@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -62,39 +63,45 @@ func (c *Client) LoginURL(data []byte, state string) (string, error) {
 
 // HandleCallback finishes a sign-in: it reads ID.me's error or code, redeems the code once,
 // verifies the id_token, makes the one attributes.json call, and checks that the attributes
-// describe the user the id_token names.
+// describe the user the id_token names. It reports how long the two calls took, on the identity
+// and on an error alike.
 func (c *Client) HandleCallback(ctx context.Context, data []byte, q url.Values) (upstream.Identity, error) {
 	var d loginData
 	if err := json.Unmarshal(data, &d); err != nil || d.Nonce == "" || d.Verifier == "" {
-		return upstream.Identity{}, &upstream.Error{Code: "server_error", Description: "the sign-in data is damaged", Err: errors.New("login data unreadable")}
+		return upstream.Identity{}, &upstream.Error{Code: "server_error", Description: "the sign-in data is damaged", Err: errors.New("login data unreadable"), Kind: upstream.KindBridge}
 	}
 	if e := q.Get("error"); e != "" {
-		err := &Error{Code: errorCode(e)}
-		return upstream.Identity{}, asUpstream(err)
+		return upstream.Identity{}, asUpstream(&Error{Code: errorCode(e)}, upstream.Timing{})
 	}
 	code := q.Get("code")
 	if code == "" {
 		return upstream.Identity{}, &upstream.Error{Code: "server_error", Description: "ID.me returned neither a code nor an error"}
 	}
+	var timing upstream.Timing
+	began := time.Now()
 	tokens, err := c.Exchange(ctx, code, d.Verifier, d.Scopes)
+	timing.Token = time.Since(began)
 	if err != nil {
-		return upstream.Identity{}, asUpstream(err)
+		return upstream.Identity{}, asUpstream(err, timing)
 	}
 	if tokens.IDToken == "" {
-		return upstream.Identity{}, asUpstream(fmt.Errorf("%w: ID.me returned no id_token", ErrInvalidToken))
+		return upstream.Identity{}, asUpstream(fmt.Errorf("%w: ID.me returned no id_token", ErrInvalidToken), timing)
 	}
 	idt, err := c.VerifyIDToken(ctx, tokens.IDToken, d.Nonce)
 	if err != nil {
-		return upstream.Identity{}, asUpstream(err)
+		return upstream.Identity{}, asUpstream(err, timing)
 	}
 	if err := c.checkFresh(d, idt.AuthTime); err != nil {
+		err.Timing = timing
 		return upstream.Identity{}, err
 	}
+	began = time.Now()
 	attrs, err := c.Attributes(ctx, tokens.AccessToken)
+	timing.Attributes = time.Since(began)
 	if err != nil {
-		return upstream.Identity{}, asUpstream(err)
+		return upstream.Identity{}, asUpstream(err, timing)
 	}
-	id := upstream.Identity{Subject: idt.Subject, Attributes: map[string]string{}, AuthTime: idt.AuthTime}
+	id := upstream.Identity{Subject: idt.Subject, Attributes: map[string]string{}, AuthTime: idt.AuthTime, Timing: timing}
 	for _, a := range attrs.Attributes {
 		if !a.Null {
 			id.Attributes[a.Handle] = a.Value
@@ -104,7 +111,7 @@ func (c *Client) HandleCallback(ctx context.Context, data []byte, q url.Values) 
 	// bridge would vouch for one person with another's data.
 	if uuid, ok := id.Attributes["uuid"]; ok && uuid != idt.Subject {
 		return upstream.Identity{}, &upstream.Error{Code: "server_error", Description: "ID.me's attributes do not belong to the user its id_token names",
-			Err: errors.New("attributes.json uuid differs from the id_token sub")}
+			Err: errors.New("attributes.json uuid differs from the id_token sub"), Timing: timing}
 	}
 	id.Attributes["uuid"] = idt.Subject
 	// The signed id_token may vouch for the address instead of attributes.json; it counts only
@@ -123,11 +130,11 @@ func (c *Client) HandleCallback(ctx context.Context, data []byte, q url.Values) 
 
 // checkFresh enforces prompt=login and max_age from ID.me's auth_time: asking ID.me is not
 // proof it re-authenticated the user (OIDC Core 3.1.2.1).
-func (c *Client) checkFresh(d loginData, authTime time.Time) error {
+func (c *Client) checkFresh(d loginData, authTime time.Time) *upstream.Error {
 	if d.Prompt != "login" && d.MaxAge == nil {
 		return nil
 	}
-	refuse := func(why string) error {
+	refuse := func(why string) *upstream.Error {
 		return &upstream.Error{Code: "login_required", Description: "ID.me did not confirm a fresh sign-in", Err: errors.New(why)}
 	}
 	if authTime.IsZero() {
@@ -142,10 +149,40 @@ func (c *Client) checkFresh(d loginData, authTime time.Time) error {
 	return nil
 }
 
-// asUpstream expresses an error of the ID.me leg as the OAuth error for the relying party.
-func asUpstream(err error) error {
+// asUpstream expresses an error of the ID.me leg as the OAuth error for the relying party, with
+// what the sign-in's outcome event reports: whose side failed, ID.me's HTTP status, the timings.
+func asUpstream(err error, t upstream.Timing) error {
 	code, desc := ForRelyingParty(err)
-	return &upstream.Error{Code: code, Description: desc, Err: err}
+	return &upstream.Error{Code: code, Description: desc, Err: err, Kind: kindOf(err), Status: statusOf(err), Timing: t}
+}
+
+// kindOf says on whose side an error of the ID.me leg lies.
+func kindOf(err error) upstream.Kind {
+	var e *Error
+	var ne net.Error
+	switch {
+	case errors.As(err, &e) && e.Code == "access_denied" && e.Status == 0:
+		// On the redirect, access_denied is the user cancelling or failing verification.
+		return upstream.KindDeclined
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return upstream.KindTimeout
+	case errors.Is(err, errClientSecret):
+		return upstream.KindBridge
+	}
+	return upstream.KindUpstream
+}
+
+// statusOf is ID.me's HTTP status carried by err, 0 when it carries none.
+func statusOf(err error) int {
+	var e *Error
+	var se *StatusError
+	switch {
+	case errors.As(err, &e):
+		return e.Status
+	case errors.As(err, &se):
+		return se.Status
+	}
+	return 0
 }
 
 // errorCode passes on an ID.me error code only when it has the shape RFC 6749 allows, so

@@ -23,6 +23,16 @@ func (e *Error) Error() string {
 // timeouts, 5xx, malformed bodies.
 var ErrUnavailable = errors.New("ID.me is unavailable")
 
+// StatusError is an ID.me answer the bridge could not use (a 5xx, or a body it cannot read),
+// with its HTTP status. It is ErrUnavailable.
+type StatusError struct{ Status int }
+
+func (e *StatusError) Error() string { return fmt.Sprintf("HTTP %d: %v", e.Status, ErrUnavailable) }
+func (e *StatusError) Unwrap() error { return ErrUnavailable }
+
+// errClientSecret marks a failure to read the bridge's own ID.me client secret.
+var errClientSecret = errors.New("ID.me client secret")
+
 // ErrInvalidToken marks an id_token from ID.me that failed verification.
 var ErrInvalidToken = errors.New("ID.me id_token is invalid")
 

@@ -21,7 +21,7 @@ type Tokens struct {
 func (c *Client) Exchange(ctx context.Context, code, verifier string, scopes []string) (*Tokens, error) {
 	secret, err := c.opts.ClientSecret(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("ID.me client secret: %w", err)
+		return nil, fmt.Errorf("%w: %w", errClientSecret, err)
 	}
 	cfg := oauth2.Config{
 		ClientID:     c.opts.ClientID,
@@ -53,7 +53,7 @@ func exchangeError(err error) error {
 		if re.ErrorCode != "" && re.Response.StatusCode < 500 {
 			return fmt.Errorf("token exchange: %w", &Error{Code: re.ErrorCode, Description: re.ErrorDescription, Status: re.Response.StatusCode})
 		}
-		return fmt.Errorf("token exchange: HTTP %d: %w", re.Response.StatusCode, ErrUnavailable)
+		return fmt.Errorf("token exchange: %w", &StatusError{Status: re.Response.StatusCode})
 	}
 	var ne net.Error
 	if errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) {

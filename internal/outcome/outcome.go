@@ -36,15 +36,20 @@ const (
 	FieldOutcome  = "outcome"
 	// FieldCommunities are the communities ID.me verified, space separated ("" for none).
 	FieldCommunities = "communities"
-	// FieldIDmeStatus is ID.me's HTTP status when an ID.me call failed (0: no answer).
+	// FieldIDmeStatus is ID.me's HTTP status when an ID.me call answered with an error or an
+	// answer the bridge could not use (0: no HTTP answer, such as an error on the redirect or
+	// a timeout, or a failure on the bridge's side).
 	FieldIDmeStatus = "idme_status"
 	// FieldError is the OAuth error code answered, when the outcome is a failure.
 	FieldError = "error"
 	// FieldReason says, in words, why an extension or connector call answered without claims.
 	FieldReason = "reason"
 	// FieldClaims is how many verification claims an extension or connector call answered.
-	FieldClaims   = "claims"
-	FieldDuration = "duration_ms"
+	FieldClaims = "claims"
+	// FieldCorrelationID is External ID's id of the sign-in an extension call is part of, to
+	// find it in the tenant's sign-in logs.
+	FieldCorrelationID = "correlation_id"
+	FieldDuration      = "duration_ms"
 	// Stages of a sign-in, each where it happens: the state ledger at the callback, ID.me's
 	// token exchange, the attributes call, then at /token burning the code and signing.
 	FieldStateMs      = "state_ms"
@@ -109,6 +114,6 @@ func Outcomes() map[string][]string {
 // them.
 func Fields() []string {
 	return []string{FieldEvent, FieldClientID, FieldPolicies, FieldOutcome, FieldCommunities, FieldIDmeStatus,
-		FieldError, FieldReason, FieldClaims, FieldDuration, FieldStateMs, FieldIDmeTokenMs, FieldAttributesMs,
+		FieldError, FieldReason, FieldClaims, FieldCorrelationID, FieldDuration, FieldStateMs, FieldIDmeTokenMs, FieldAttributesMs,
 		FieldCodeBurnMs, FieldSigningMs, FieldReady, FieldSecret}
 }

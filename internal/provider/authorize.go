@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"strings"
 
 	"idmebridge/internal/config"
+	"idmebridge/internal/outcome"
 	"idmebridge/internal/seal"
 	"idmebridge/internal/upstream"
 )
@@ -27,6 +29,9 @@ type pendingSignIn struct {
 	Scopes        []string `json:"sc"`
 	Upstream      []byte   `json:"u"` // the connector's own data (nonce, PKCE verifier)
 	Binding       string   `json:"b"` // SHA-256 of the browser-binding cookie
+	// Policies are the ID.me policies asked for, space separated: the sign-in's outcome event
+	// names them, and only the connector can read Upstream.
+	Policies string `json:"p,omitempty"`
 }
 
 func (s pendingSignIn) returnTo() returnTo {
@@ -201,6 +206,7 @@ func (p *Provider) startSignIn(w http.ResponseWriter, r *http.Request, s pending
 		return
 	}
 	s.Upstream = data
+	s.Policies = strings.Join(login.Scopes, " ") // one policy, the usual case, is not copied
 	state, err := sealer.Seal(statePurpose, s, p.cfg.StateTTL)
 	if err != nil {
 		p.redirectError(w, r, to, oauthErr("server_error", "could not start the sign-in"))
@@ -219,7 +225,8 @@ func (p *Provider) startSignIn(w http.ResponseWriter, r *http.Request, s pending
 		Name: bindingCookie, Value: binding, Path: "/", MaxAge: int(p.cfg.StateTTL.Seconds()),
 		Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode,
 	})
-	p.log.Info("sign-in started", "client_id", s.ClientID, "idme_scopes", login.Scopes)
+	outcome.Log(r.Context(), p.log, outcome.SignInStarted,
+		slog.String(outcome.FieldClientID, s.ClientID), slog.String(outcome.FieldPolicies, s.Policies))
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, target, http.StatusFound)
 }

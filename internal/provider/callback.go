@@ -5,8 +5,10 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"time"
 
 	"idmebridge/internal/claims"
+	"idmebridge/internal/outcome"
 	"idmebridge/internal/seal"
 	"idmebridge/internal/store"
 	"idmebridge/internal/upstream"
@@ -19,8 +21,13 @@ var callbackLimits = map[string]int{"state": maxStateBytes}
 // callback is where ID.me sends the browser back. The sealed state says which relying party
 // asked; from here on every failure goes back to it as an OAuth error.
 func (p *Provider) callback(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	// Every way out of the callback is one outcome event; server_error until a path says.
+	ev := signInEvent{start: time.Now(), outcome: outcome.ServerError}
+	defer p.logSignIn(ctx, &ev)
 	params, problem := singleParams(r.URL.Query(), callbackLimits, callbackParams...)
 	if problem != "" {
+		ev.fail(outcome.InvalidRequest, "invalid_request")
 		errorPage(w, http.StatusBadRequest, "invalid_request", "The answer from ID.me is malformed: "+problem+".")
 		return
 	}
@@ -30,13 +37,14 @@ func (p *Provider) callback(w http.ResponseWriter, r *http.Request) {
 		if params["error"] != "" {
 			msg = "ID.me reported an error and did not say which sign-in it belongs to. Start the sign-in again."
 		}
+		ev.fail(outcome.InvalidRequest, "invalid_request")
 		errorPage(w, http.StatusBadRequest, "invalid_request", msg)
 		return
 	}
-	ctx := r.Context()
 	sealer, err := p.stateSealer(ctx)
 	if err != nil {
 		p.log.Error("state key unavailable", "err", err)
+		ev.fail(outcome.ServerError, "temporarily_unavailable")
 		errorPage(w, http.StatusServiceUnavailable, "temporarily_unavailable", "The service is not ready. Try again shortly.")
 		return
 	}
@@ -45,35 +53,45 @@ func (p *Provider) callback(w http.ResponseWriter, r *http.Request) {
 	fingerprint, fpErr := stateFingerprint(params["state"])
 	if (openErr != nil && !errors.Is(openErr, seal.ErrExpired)) || fpErr != nil {
 		p.log.Warn("callback with a state that does not authenticate")
+		ev.fail(outcome.InvalidRequest, "invalid_request")
 		errorPage(w, http.StatusBadRequest, "invalid_request", "This sign-in link is not valid. Start the sign-in again.")
 		return
 	}
 	// The state is authentic, but the client or its redirect URI may have been removed since.
 	client, ok := p.cfg.Client(s.ClientID)
 	if !ok || !slices.Contains(client.RedirectURIs, s.RedirectURI) {
+		ev.fail(outcome.InvalidRequest, "invalid_client")
 		errorPage(w, http.StatusBadRequest, "invalid_client", "The application that started this sign-in is no longer registered.")
 		return
 	}
+	ev.clientID, ev.policies = client.ID, s.Policies
 	to := s.returnTo()
+	fail := func(result string, e *oauthError) {
+		ev.fail(result, e.Code)
+		p.redirectError(w, r, to, e)
+	}
 	switch {
 	case errors.Is(openErr, seal.ErrExpired):
-		p.redirectError(w, r, to, oauthErr("access_denied", "the sign-in took too long; start again"))
+		fail(outcome.InvalidRequest, oauthErr("access_denied", "the sign-in took too long; start again"))
 		return
 	case !p.boundToBrowser(r, s):
 		p.log.Warn("callback from a browser that did not start the sign-in", "client_id", s.ClientID)
-		p.redirectError(w, r, to, oauthErr("access_denied", "the sign-in must be finished in the browser that started it"))
+		fail(outcome.InvalidRequest, oauthErr("access_denied", "the sign-in must be finished in the browser that started it"))
 		return
 	}
 	// A state is good for one callback: a replayed or double-clicked callback must never make
 	// the bridge present an ID.me code twice (that revokes what the first one obtained). This
 	// is the callback's one storage round trip; the ledger is keyed on the state's bytes.
-	switch err := p.store.Create(ctx, stateKey(fingerprint), nil, p.cfg.StateTTL+maxClockSkew); {
+	began := time.Now()
+	err = p.store.Create(ctx, stateKey(fingerprint), nil, p.cfg.StateTTL+maxClockSkew)
+	ev.state = time.Since(began)
+	switch {
 	case errors.Is(err, store.ErrExists):
-		p.redirectError(w, r, to, oauthErr("access_denied", "this sign-in was already completed; start again"))
+		fail(outcome.InvalidRequest, oauthErr("access_denied", "this sign-in was already completed; start again"))
 		return
 	case err != nil:
 		p.storeFailed(ctx, "callback", err)
-		p.redirectError(w, r, to, oauthErr("temporarily_unavailable", "the sign-in could not be recorded; try again"))
+		fail(outcome.StorageError, oauthErr("temporarily_unavailable", "the sign-in could not be recorded; try again"))
 		return
 	}
 	answer := url.Values{}
@@ -86,12 +104,15 @@ func (p *Provider) callback(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		ue := upstream.AsError(err)
 		p.log.Warn("ID.me sign-in failed", "client_id", s.ClientID, "oauth_code", safeCode(ue.Code), "err", err)
+		ev.failUpstream(ue)
 		p.redirectError(w, r, to, oauthErr(ue.Code, ue.Description))
 		return
 	}
 	translated, err := p.translate(identity)
 	if err != nil {
 		p.log.Warn("ID.me sign-in could not be translated", "client_id", s.ClientID, "err", err)
+		ev.timing = identity.Timing
+		ev.failTranslate(err)
 		p.redirectError(w, r, to, oauthErr("server_error", "ID.me did not identify the user"))
 		return
 	}
@@ -107,20 +128,21 @@ func (p *Provider) callback(w http.ResponseWriter, r *http.Request) {
 	code, err := sealer.Seal(codePurpose(s.ClientID), g, p.cfg.CodeTTL)
 	if err != nil {
 		p.log.Error("could not seal authorization code", "err", err)
-		p.redirectError(w, r, to, oauthErr("server_error", "the sign-in could not be completed"))
+		ev.timing = identity.Timing
+		fail(outcome.ServerError, oauthErr("server_error", "the sign-in could not be completed"))
 		return
 	}
 	if len(code) > maxCodeBytes {
 		// The token endpoint would refuse it: say so now rather than hand out a dead code.
 		p.log.Warn("ID.me's answer is too large to carry in a code", "client_id", s.ClientID, "code_bytes", len(code))
-		p.redirectError(w, r, to, oauthErr("server_error", "ID.me's answer is too large"))
+		ev.timing = identity.Timing
+		fail(outcome.ServerError, oauthErr("server_error", "ID.me's answer is too large"))
 		return
 	}
 	if p.records != nil {
 		p.records.Submit(s.ClientID, translated, p.now())
 	}
-	groups, _ := translated["idme_groups"].([]string)
-	p.log.Info("sign-in completed", "client_id", s.ClientID, "verified_groups", len(groups))
+	ev.succeed(identity)
 	p.redirect(w, r, to, map[string]string{"code": code})
 }
 

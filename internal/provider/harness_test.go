@@ -77,11 +77,11 @@ func (f *fakeUpstream) HandleCallback(ctx context.Context, data []byte, q url.Va
 		select {
 		case <-time.After(delay):
 		case <-ctx.Done():
-			return upstream.Identity{}, &upstream.Error{Code: "temporarily_unavailable", Description: "ID.me could not be reached; try again", Err: ctx.Err()}
+			return upstream.Identity{}, &upstream.Error{Code: "temporarily_unavailable", Description: "ID.me could not be reached; try again", Err: ctx.Err(), Kind: upstream.KindTimeout}
 		}
 	}
 	if q.Get("error") != "" {
-		return upstream.Identity{}, &upstream.Error{Code: "access_denied", Description: "declined"}
+		return upstream.Identity{}, &upstream.Error{Code: "access_denied", Description: "declined", Kind: upstream.KindDeclined}
 	}
 	return id, err
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"idmebridge/internal/config"
+	"idmebridge/internal/outcome"
 	"idmebridge/internal/seal"
 	"idmebridge/internal/store"
 )
@@ -30,19 +31,26 @@ type tokenResponse struct {
 }
 
 func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
-	tok, e := p.redeem(r)
+	ev := tokenEvent{start: time.Now()}
+	defer p.logToken(r.Context(), &ev)
+	tok, e := p.redeem(r, &ev)
 	if e != nil {
 		p.log.Info("token request refused", "oauth_code", e.Code, "description", safeDescription(e.Description))
+		ev.errCode = safeCode(e.Code)
+		if ev.outcome == "" {
+			ev.outcome = tokenOutcome(e.Code)
+		}
 		e.writeJSON(w)
 		return
 	}
+	ev.outcome = outcome.Issued
 	writeJSON(w, http.StatusOK, tok)
 }
 
 // redeem checks the client and the code, mints the tokens, and only then burns the code: a
 // failure before the burn leaves the code usable for the client's retry, and nothing after the
 // burn can fail.
-func (p *Provider) redeem(r *http.Request) (*tokenResponse, *oauthError) {
+func (p *Provider) redeem(r *http.Request, ev *tokenEvent) (*tokenResponse, *oauthError) {
 	if err := r.ParseForm(); err != nil {
 		return nil, oauthErr("invalid_request", "the request body could not be read as a form")
 	}
@@ -51,6 +59,9 @@ func (p *Provider) redeem(r *http.Request) (*tokenResponse, *oauthError) {
 		return nil, oauthErr("invalid_request", problem)
 	}
 	client, e := p.authenticateClient(r, params)
+	if client.ID != "" {
+		ev.clientID = client.ID // registered: an unknown id would be whatever the caller sent
+	}
 	if e != nil {
 		return nil, e
 	}
@@ -93,27 +104,32 @@ func (p *Provider) redeem(r *http.Request) (*tokenResponse, *oauthError) {
 	case g.CodeChallenge == "" && verifier != "":
 		return nil, oauthErr("invalid_grant", "code_verifier sent but no code_challenge was")
 	}
+	began := time.Now()
 	resp, err := p.mintTokens(ctx, sealer, &g)
+	ev.signing = time.Since(began)
 	if err != nil {
 		p.log.Error("could not issue tokens", "err", err)
 		return nil, oauthErr("temporarily_unavailable", "tokens cannot be signed right now")
 	}
 	// Burn last: the one storage round trip of the token endpoint.
-	switch err := p.store.Create(ctx, redeemedKey(g.ID), nil, p.cfg.CodeTTL+maxClockSkew); {
+	began = time.Now()
+	err = p.store.Create(ctx, redeemedKey(g.ID), nil, p.cfg.CodeTTL+maxClockSkew)
+	ev.burn = time.Since(began)
+	switch {
 	case errors.Is(err, store.ErrExists):
 		p.revoke(ctx, g.ID)
 		return nil, oauthErr("invalid_grant", "the code was already used; tokens issued from it are revoked")
 	case err != nil:
 		p.storeFailed(ctx, "redemption", err)
+		ev.outcome = outcome.StorageError
 		return nil, oauthErr("temporarily_unavailable", "codes cannot be redeemed right now")
 	}
-	p.log.Info("tokens issued", "client_id", client.ID, "grant", g.ID[:8])
 	return resp, nil
 }
 
 // authenticateClient accepts client_secret_basic or client_secret_post, never both, and
 // compares secrets in constant time, against the current and the previous secret during a
-// rotation.
+// rotation. On a wrong secret it still returns the registered client, with the error.
 func (p *Provider) authenticateClient(r *http.Request, params map[string]string) (config.Client, *oauthError) {
 	id, secret, basic := r.BasicAuth()
 	challenge := ""
@@ -145,10 +161,10 @@ func (p *Provider) authenticateClient(r *http.Request, params map[string]string)
 	ok, err := p.secretMatches(r.Context(), client, secret)
 	if err != nil {
 		p.log.Error("client secret unavailable", "client_id", id, "err", err)
-		return config.Client{}, oauthErr("temporarily_unavailable", "client credentials cannot be checked right now")
+		return client, oauthErr("temporarily_unavailable", "client credentials cannot be checked right now")
 	}
 	if !ok {
-		return config.Client{}, unauthorized
+		return client, unauthorized // a registered client, named in the outcome event
 	}
 	return client, nil
 }

@@ -14,6 +14,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
+
+	"idmebridge/internal/outcome"
 )
 
 // ErrNotLoaded is returned by KeyVault.Get for a name it does not hold: one it was not asked to
@@ -168,6 +170,11 @@ func (k *KeyVault) logFailure(ctx context.Context, failed []string, err error) {
 		attrs = append(attrs, "stale_since", since)
 	}
 	k.log.Log(ctx, level, "key vault refresh failed; serving last loaded values", attrs...)
+	// One outcome event per secret, so failures can be counted by secret; the name only.
+	for _, name := range failed {
+		outcome.Log(ctx, k.log, outcome.SecretRefresh,
+			slog.String(outcome.FieldOutcome, outcome.RefreshFailed), slog.String(outcome.FieldSecret, name))
+	}
 }
 
 // staleSince is the oldest successful fetch among names that failed this round but still serve.

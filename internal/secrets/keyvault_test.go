@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"idmebridge/internal/outcome"
 )
 
 var _ Source = (*KeyVault)(nil)
@@ -316,9 +318,19 @@ func TestKeyVaultOutageKeepsLastValues(t *testing.T) {
 	}
 	stop()
 
-	lines := logLines(t, &logs)
+	lines, events := splitLog(t, &logs)
 	if len(lines) != rounds {
 		t.Fatalf("got %d log lines for %d failed refreshes, want one each:\n%s", len(lines), rounds, logs.String())
+	}
+	// And one outcome event per failed secret per round, naming the secret only.
+	if len(events) != 2*rounds {
+		t.Fatalf("got %d outcome events for %d failed refreshes of 2 secrets, want %d:\n%s", len(events), rounds, 2*rounds, logs.String())
+	}
+	for i, e := range events {
+		want := []string{"a", "b"}[i%2]
+		if e["event"] != outcome.SecretRefresh || e["outcome"] != outcome.RefreshFailed || e["secret"] != want || len(e) != 6 {
+			t.Errorf("event %v, want event %s, outcome %s, secret %s and nothing else", e, outcome.SecretRefresh, outcome.RefreshFailed, want)
+		}
 	}
 	for _, l := range lines {
 		if l["level"] != "WARN" || !sameNames(l["failed"], "a", "b") || l["stale_since"] != loadedAt.Format(time.RFC3339) {
@@ -375,17 +387,27 @@ func TestKeyVaultRunStops(t *testing.T) {
 	}
 }
 
+// logLines returns the log's lines other than outcome events.
 func logLines(t *testing.T, buf *bytes.Buffer) []map[string]any {
+	lines, _ := splitLog(t, buf)
+	return lines
+}
+
+// splitLog returns the log's lines and, apart, its outcome events.
+func splitLog(t *testing.T, buf *bytes.Buffer) (lines, events []map[string]any) {
 	t.Helper()
-	var lines []map[string]any
 	for l := range strings.Lines(buf.String()) {
 		var m map[string]any
 		if err := json.Unmarshal([]byte(l), &m); err != nil {
 			t.Fatalf("log line %q: %v", l, err)
 		}
+		if m["msg"] == outcome.Message {
+			events = append(events, m)
+			continue
+		}
 		lines = append(lines, m)
 	}
-	return lines
+	return lines, events
 }
 
 // sameNames reports whether a decoded JSON list holds exactly names, in order.

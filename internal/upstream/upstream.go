@@ -31,6 +31,15 @@ type Identity struct {
 	Groups []Group
 	// AuthTime is when the user authenticated at the upstream, zero when it did not say.
 	AuthTime time.Time
+	// Timing is how long the upstream's calls took, for the sign-in's outcome event.
+	Timing Timing
+}
+
+// Timing is how long each call to the upstream took during one callback; zero for a call not
+// made.
+type Timing struct {
+	Token      time.Duration // the code exchange (token endpoint)
+	Attributes time.Duration // the data call (attributes)
 }
 
 // Group is one community verification.
@@ -61,7 +70,31 @@ type Error struct {
 	Code        string
 	Description string
 	Err         error
+	// Kind says on whose side the failure lies, for the sign-in's outcome event.
+	Kind Kind
+	// Status is the upstream's HTTP status when one of its calls answered with an error or an
+	// answer the bridge could not use; 0 when there was no HTTP answer (the error came on the
+	// redirect, or the call timed out or never connected) or the failure was the bridge's.
+	Status int
+	// Timing is how long the calls made before the failure took.
+	Timing Timing
 }
+
+// Kind classifies a failure of the upstream leg.
+type Kind uint8
+
+const (
+	// KindUpstream: the upstream answered with an error, or with an answer the bridge cannot
+	// use (the zero value: what an upstream failure is unless it says otherwise).
+	KindUpstream Kind = iota
+	// KindDeclined: the user cancelled, or could not verify, at the upstream (access_denied on
+	// the redirect).
+	KindDeclined
+	// KindTimeout: the upstream did not answer in time.
+	KindTimeout
+	// KindBridge: the bridge's own side failed (its sign-in data, its secrets).
+	KindBridge
+)
 
 func (e *Error) Error() string {
 	if e.Err != nil {
@@ -72,11 +105,11 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// AsError returns err's *Error, or a server_error wrapping it.
+// AsError returns err's *Error, or a server_error of the bridge's side wrapping it.
 func AsError(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
 	}
-	return &Error{Code: "server_error", Description: "the sign-in with the identity provider failed", Err: err}
+	return &Error{Code: "server_error", Description: "the sign-in with the identity provider failed", Err: err, Kind: KindBridge}
 }
