@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,6 +14,9 @@ import (
 
 	"idmebridge/internal/app"
 	"idmebridge/internal/azuritetest"
+	"idmebridge/internal/store"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
 )
 
 // TestDelayProxy holds the proxy to a round trip per exchange: each request over a kept-alive
@@ -138,10 +142,41 @@ func TestLatencyShape(t *testing.T) {
 	for _, want := range []string{
 		"started at 10 sign-ins/s",
 		fmt.Sprintf("injected round trips per sign-in: ID.me 2 x %s, Storage 2 x %s = %s", idmeRTT, storageRTT, total),
-		"bridge total", "added p99", "upstreams' own answers", "signin.idme_token_ms", "token.code_burn_ms",
+		"bridge total", "added p99", "upstreams' own answer times", "signin.idme_token_ms", "token.code_burn_ms",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// TestFakeBlob holds the in-process Blob endpoint to what the bridge's store needs from Blob
+// Storage, through the Azure SDK: a container created twice, a record created once and
+// refused the second time.
+func TestFakeBlob(t *testing.T) {
+	f, err := StartFakeBlob("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	client, err := azblob.NewClientFromConnectionString(devStorageVia(strings.TrimPrefix(f.URL(), "http://")), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := store.NewBlob(client, "records", store.BlobOptions{})
+	ctx := context.Background()
+	for range 2 {
+		if err := s.EnsureContainer(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Create(ctx, "code-1", []byte("v"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Create(ctx, "code-1", []byte("v"), time.Minute); !errors.Is(err, store.ErrExists) {
+		t.Fatalf("second create: %v, want ErrExists", err)
+	}
+	if err := s.Create(ctx, "code-2", []byte("v"), time.Minute); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -136,8 +136,10 @@ func (r Result) writeAdded(w io.Writer) {
 	}
 	added("bridge total", total, r.Bridge)
 	if a := r.UpstreamAnswer(); a > 0 {
-		fmt.Fprintf(w, "of which the upstreams' own answers (mean per exchange, seen at the delaying proxies): ID.me %s, Storage %s; bridge total less those: added p50 %s, p99 %s\n",
-			ms(in.IDmeAnswer), ms(in.StorageAnswer), ms(percentile(r.Bridge, 50)-total-a), ms(r.AddedP99()-a))
+		// A mean cannot be taken from a percentile, so these are shown beside the figures
+		// above, which include them, rather than subtracted.
+		fmt.Fprintf(w, "upstreams' own answer times, included above (mean per exchange, the browser's at ID.me too, seen at the delaying proxies): ID.me %s, Storage %s\n",
+			ms(in.IDmeAnswer), ms(in.StorageAnswer))
 	}
 	if len(r.Stages) == 0 {
 		return

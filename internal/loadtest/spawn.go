@@ -32,7 +32,7 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := cli.NewFlagSet("loadtest local", localUsage)
 	alg := fs.String("alg", idmesim.ES256, "the simulator's id_token algorithm: ES256 (light) or RS256 (ID.me's default)")
 	storeKind := fs.String("store", "memory", "the bridge's record store: memory, or blob (needs Azurite at -blob-upstream)")
-	blobUpstream := fs.String("blob-upstream", "http://127.0.0.1:10000", "Azurite's blob endpoint, for -store blob")
+	blobUpstream := fs.String("blob-upstream", "http://127.0.0.1:10000", "Azurite's blob endpoint, for -store blob; \"memory\": a Blob endpoint in this process that answers the store's requests from memory")
 	users := fs.Int("users", 8, "concurrent virtual users")
 	count := fs.Int("n", maxCount, "sign-ins to run at most (the run also ends at -duration)")
 	duration := fs.Duration("duration", 60*time.Second, "time to run at most")
@@ -88,6 +88,14 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	switch *storeKind {
 	case "memory":
 	case "blob":
+		if *blobUpstream == "memory" {
+			fake, err := StartFakeBlob("127.0.0.1:0")
+			if err != nil {
+				return fmt.Errorf("loadtest local: %w", err)
+			}
+			defer fake.Close()
+			*blobUpstream = fake.URL()
+		}
 		if _, err := checkLoopback("blob upstream", *blobUpstream); err != nil {
 			return err
 		}
