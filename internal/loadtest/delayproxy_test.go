@@ -112,6 +112,10 @@ func TestLatencyShape(t *testing.T) {
 	if res.Errors != 0 || res.SignIns != n {
 		t.Fatalf("%d sign-ins, %d failed: %v", res.SignIns, res.Errors, res.Failures)
 	}
+	// At 10 a second, the 20th sign-in starts 1.9 s after the first.
+	if res.Elapsed < 1900*time.Millisecond {
+		t.Errorf("%d sign-ins in %s: the rate was not held", n, res.Elapsed)
+	}
 	const total = 2*idmeRTT + 2*storageRTT
 	for s, want := range map[Step]time.Duration{StepAuthorize: 0, StepCallback: 2*idmeRTT + storageRTT, StepToken: storageRTT, StepIDme: idmeRTT} {
 		if got := percentile(res.Steps[s], 1); got < want {
@@ -178,5 +182,28 @@ func TestFakeBlob(t *testing.T) {
 	}
 	if err := s.Create(ctx, "code-2", []byte("v"), time.Minute); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestLocalDelayFlags holds "loadtest local" to delays it can inject: none below zero or
+// absurdly long, and none into a store that makes no round trip.
+func TestLocalDelayFlags(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		why  string
+	}{
+		{[]string{"-storage-delay", "8ms"}, "-storage-delay needs -store blob"},
+		{[]string{"-store", "memory", "-storage-delay", "8ms"}, "-storage-delay needs -store blob"},
+		{[]string{"-idme-delay", "-1ms"}, "must be in [0, 5s]"},
+		{[]string{"-idme-delay", "1h"}, "must be in [0, 5s]"},
+		{[]string{"-store", "blob", "-storage-delay", "1h"}, "must be in [0, 5s]"},
+		{[]string{"-rate", "-1"}, "-rate must be in"},
+	} {
+		// Refused before anything is started, with the reason.
+		var out, errOut strings.Builder
+		err := Run(context.Background(), append([]string{"local"}, c.args...), &out, &errOut)
+		if err == nil || !strings.Contains(err.Error(), c.why) {
+			t.Errorf("%v: %v, want %q", c.args, err, c.why)
+		}
 	}
 }

@@ -46,6 +46,9 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	switch {
 	case *idmeDelay < 0 || *idmeDelay > maxDelay || *storageDelay < 0 || *storageDelay > maxDelay:
 		return cli.Usage(fs, stderr, fmt.Errorf("-idme-delay and -storage-delay must be in [0, %s]", maxDelay))
+	case *rate < 0 || *rate > maxRate:
+		// Checked here as well as by the load, so that nothing is started for nothing.
+		return cli.Usage(fs, stderr, fmt.Errorf("-rate must be in [0, %d]", maxRate))
 	case *storageDelay > 0 && *storeKind != "blob":
 		// The memory store makes no round trip to delay.
 		return cli.Usage(fs, stderr, errors.New("-storage-delay needs -store blob"))
