@@ -16,14 +16,16 @@ import (
 // Azurite, on this machine's two cores, takes tens of milliseconds per request at 200 a
 // second and would measure itself. It checks no signature and keeps nothing beyond the run.
 // Each rule names its source in Microsoft's REST reference (learn.microsoft.com/rest/api/storageservices/):
-//   - "Create Container": PUT .../<container>?restype=container answers 201 Created, and 409
-//     with error code ContainerAlreadyExists when the container exists.
-//   - "Specifying conditional headers for Blob service operations": If-None-Match: * performs
-//     the operation only if the resource does not exist; "Put Blob" answers 201 Created, and a
-//     write onto an existing blob under that condition fails with 409 BlobAlreadyExists.
-//   - "Get Blob Properties": HEAD answers 200 with the blob's metadata as x-ms-meta-* headers,
-//     or 404 with no body (a HEAD carries none).
-//   - "Blob service error codes": the code is in the x-ms-error-code header.
+//   - create-container: PUT .../<container>?restype=container; "If a container with the same
+//     name already exists, the operation fails".
+//   - specifying-conditional-headers-for-blob-service-operations: If-None-Match with the
+//     wildcard (*) performs the operation only if the resource does not exist.
+//   - blob-service-error-codes: "BlobAlreadyExists | Conflict (409) | The specified blob
+//     already exists", "ContainerAlreadyExists | Conflict (409)".
+//   - get-blob-properties: HEAD answers the blob's metadata as x-ms-meta-* headers; 404 when
+//     it does not exist (a HEAD carries no body).
+//   - the code travels in the x-ms-error-code header, which is where the Azure SDK for Go
+//     reads it first (azcore internal/exported/response_error.go, HeaderXMSErrorCode).
 type FakeBlob struct {
 	mu    sync.Mutex
 	blobs map[string]http.Header // path -> the x-ms-meta-* headers it was written with

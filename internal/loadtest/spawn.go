@@ -23,6 +23,8 @@ const localUsage = `usage: handler loadtest local [flags]
 
 Starts this binary twice more on free loopback ports, as the bridge (serve, keys from settings)
 and as the ID.me simulator, drives whole sign-ins against them, reports, and stops both.
+With -idme-delay and -storage-delay, a delaying proxy stands in front of the simulator and of
+the Blob endpoint, and the report gives the latency the bridge adds beyond those round trips.
 `
 
 // runLocal is "loadtest local": this same binary started twice more, as the bridge (`serve`,
