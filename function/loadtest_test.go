@@ -17,13 +17,31 @@ func TestLoadtestLocal(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	out, err := exec.Command(bin, "loadtest", "local", "-n", "50", "-users", "4", "-duration", "30s", "-warmup", "0").CombinedOutput()
-	if err != nil {
-		t.Fatalf("loadtest local: %v\n%s", err, out)
-	}
-	for _, want := range []string{"50 completed, 0 failed", "bridge (pid ", "simulator (pid ", "CPU per sign-in"} {
-		if !strings.Contains(string(out), want) {
-			t.Errorf("report lacks %q:\n%s", want, out)
-		}
+	for _, run := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"closed loop", []string{"-n", "50", "-users", "4", "-duration", "30s", "-warmup", "0"},
+			[]string{"50 completed, 0 failed", "bridge (pid ", "simulator (pid ", "CPU per sign-in"}},
+		// The latency run in short: delays in front of the simulator and the in-process Blob
+		// endpoint, sign-ins at a fixed rate, stages read from the bridge's stdout.
+		{"delays", []string{"-store", "blob", "-blob-upstream", "memory", "-idme-delay", "20ms", "-storage-delay", "4ms",
+			"-rate", "20", "-n", "20", "-users", "8", "-duration", "30s", "-warmup", "0"},
+			[]string{"20 completed, 0 failed", "started at 20 sign-ins/s",
+				"injected round trips per sign-in: ID.me 2 x 20ms, Storage 2 x 4ms = 48ms", "bridge total",
+				"signin.idme_token_ms", "token.code_burn_ms", "driver and delaying proxies (pid ", "Blob requests per sign-in: 2.00"}},
+	} {
+		t.Run(run.name, func(t *testing.T) {
+			out, err := exec.Command(bin, append([]string{"loadtest", "local"}, run.args...)...).CombinedOutput()
+			if err != nil {
+				t.Fatalf("loadtest local: %v\n%s", err, out)
+			}
+			for _, want := range run.want {
+				if !strings.Contains(string(out), want) {
+					t.Errorf("report lacks %q:\n%s", want, out)
+				}
+			}
+		})
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"time"
@@ -32,10 +33,23 @@ const (
 	maxDuration = 30 * time.Minute
 	maxCount    = 10_000_000
 	maxUsers    = 512
+	maxRate     = 10_000
 )
 
 // Run is the loadtest command.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return runLoad(ctx, args, stdout, stderr, loadExtras{})
+}
+
+// loadExtras are what "loadtest local" knows of the pair it started and passes to the load:
+// the delays it put in front of ID.me and Storage, and the bridge's events.
+type loadExtras struct {
+	injected                Injection
+	events                  *StageEvents
+	idmeDelay, storageDelay *DelayProxy
+}
+
+func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer, extra loadExtras) error {
 	if len(args) > 0 && args[0] == "simulate" {
 		return runSimulator(ctx, args[1:], stdout, stderr)
 	}
@@ -63,6 +77,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	simPID := fs.Int("sim-pid", 0, "the simulator's process id (0: the process listening on its port; -1: none)")
 	blobListen := fs.String("blob-listen", "", "count Blob requests: listen here (e.g. 127.0.0.1:10100) and point the bridge's AzureWebJobsStorage at it")
 	blobUpstream := fs.String("blob-upstream", "http://127.0.0.1:10000", "Azurite's blob endpoint, behind the counting proxy")
+	rate := fs.Float64("rate", 0, "start this many sign-ins per second, -users at most at once (0: each user starts the next when the last ends)")
 	if err := cli.Parse(fs, args, stdout, stderr); err != nil {
 		return err
 	}
@@ -75,9 +90,12 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cli.Usage(fs, stderr, fmt.Errorf("-n must be in [1, %d]", maxCount))
 	case *users < 1 || *users > maxUsers:
 		return cli.Usage(fs, stderr, fmt.Errorf("-users must be in [1, %d]", maxUsers))
+	case *rate < 0 || *rate > maxRate:
+		return cli.Usage(fs, stderr, fmt.Errorf("-rate must be in [0, %d]", maxRate))
 	}
 
-	o := Options{Users: *users, Count: *count, Duration: *duration, Warmup: *warmup}
+	o := Options{Users: *users, Count: *count, Duration: *duration, Warmup: *warmup, Rate: *rate,
+		Injected: extra.injected, Events: extra.events, IDmeDelay: extra.idmeDelay, StorageDelay: extra.storageDelay}
 	if *blobListen != "" {
 		counter, err := StartBlobCounter(*blobListen, *blobUpstream)
 		if err != nil {
@@ -107,6 +125,11 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		} else if err != nil {
 			fmt.Fprintf(stderr, "simulator not watched: %v\n", err)
 		}
+	}
+	if !extra.injected.Zero() {
+		// The driver and the delaying proxies share the machine with the pair: their CPU is
+		// part of what the latency figures wait on.
+		o.Watch = append(o.Watch, Watched{Name: "driver and delaying proxies", PID: os.Getpid()})
 	}
 	// The signature is measured before and after the load, and the median taken.
 	before, err := rsafloor.Sample(3, 150*time.Millisecond)

@@ -23,7 +23,10 @@ type Local struct {
 	// Bridge is the bridge's handler, for driving one endpoint without the network.
 	Bridge http.Handler
 	SimURL string
-	done   chan error
+	// IDmeDelay is the delaying proxy in front of the simulator, when LocalOptions.IDmeDelay
+	// asked for one.
+	IDmeDelay *DelayProxy
+	done      chan error
 }
 
 // Settings of the local pair; LocalOptions.Settings adds to or replaces them.
@@ -42,6 +45,9 @@ type LocalOptions struct {
 	// SigningAlg is the simulator's id_token algorithm; empty means ES256.
 	SigningAlg string
 	Logger     *slog.Logger
+	// IDmeDelay, when positive, is a round trip added to every exchange with the simulator
+	// (the bridge's and the browser's), by a delaying proxy the simulator names itself by.
+	IDmeDelay time.Duration
 }
 
 // StartLocal starts the pair; both stop when ctx is done (Wait reports how they ended). It
@@ -60,11 +66,26 @@ func StartLocal(ctx context.Context, o LocalOptions) (*Local, error) {
 	bridgeURL := "http://" + bridgeLn.Addr().String()
 	l := &Local{done: make(chan error, 2)}
 	simReady := make(chan string, 1)
+	simOpts := SimulatorOptions{
+		Listen: "127.0.0.1:0", Bridge: bridgeURL, ClientID: localIDmeClientID, ClientSecret: localIDmeSecret,
+		SigningAlg: o.SigningAlg, Logger: o.Logger,
+	}
+	if o.IDmeDelay > 0 {
+		port, err := freePort()
+		if err != nil {
+			bridgeLn.Close()
+			return nil, err
+		}
+		simOpts.Listen = fmt.Sprintf("127.0.0.1:%d", port)
+		if l.IDmeDelay, err = StartDelayProxy("127.0.0.1:0", simOpts.Listen, o.IDmeDelay); err != nil {
+			bridgeLn.Close()
+			return nil, err
+		}
+		simOpts.BaseURL = "http://" + l.IDmeDelay.Addr()
+		go func() { <-ctx.Done(); l.IDmeDelay.Close() }()
+	}
 	go func() {
-		l.done <- ServeSimulator(ctx, SimulatorOptions{
-			Listen: "127.0.0.1:0", Bridge: bridgeURL, ClientID: localIDmeClientID, ClientSecret: localIDmeSecret,
-			SigningAlg: o.SigningAlg, Logger: o.Logger,
-		}, func(base string) { simReady <- base })
+		l.done <- ServeSimulator(ctx, simOpts, func(base string) { simReady <- base })
 	}()
 	select {
 	case l.SimURL = <-simReady:

@@ -21,7 +21,48 @@ type Options struct {
 	Blobs *BlobCounter
 	// Sample is how often memory is sampled; zero means one second.
 	Sample time.Duration
+	// Rate, when positive, starts sign-ins at this many per second (open loop, as users
+	// arrive) instead of each user starting the next as soon as the last ends; Users then
+	// bounds how many run at once.
+	Rate float64
+	// Injected is the network delay put in front of ID.me and Storage, to be taken out of
+	// the bridge's latency in the report.
+	Injected Injection
+	// Events, when set, collects the stage durations the bridge logs.
+	Events *StageEvents
+	// IDmeDelay and StorageDelay, when set, are the delaying proxies, which also see how long
+	// the simulator and Azurite take to answer.
+	IDmeDelay, StorageDelay *DelayProxy
 }
+
+// Injection is the round-trip time added to each call the bridge makes to ID.me and to
+// Storage, and how many such calls one sign-in makes.
+type Injection struct {
+	IDmeRTT, StorageRTT     time.Duration
+	IDmeTrips, StorageTrips int
+	// IDmeAnswer and StorageAnswer are the mean time the simulator and Azurite took to answer
+	// an exchange, seen at the proxies (zero when not seen).
+	IDmeAnswer, StorageAnswer time.Duration
+}
+
+// Zero is true when nothing was injected.
+func (i Injection) Zero() bool { return i.IDmeRTT == 0 && i.StorageRTT == 0 }
+
+// PerStep is the delay injected into each step the driver times: the callback makes the
+// token exchange and the attributes call to ID.me and consumes the state in Storage; the
+// token endpoint burns the code in Storage. (Storage trips beyond those two, if a store made
+// them, are counted in the callback.)
+func (i Injection) PerStep() Timings {
+	var t Timings
+	if i.StorageTrips > 0 {
+		t[StepToken] = i.StorageRTT
+	}
+	t[StepCallback] = time.Duration(i.IDmeTrips)*i.IDmeRTT + time.Duration(max(i.StorageTrips-1, 0))*i.StorageRTT
+	return t
+}
+
+// bridgeSteps are the steps the bridge answers (the rest is the browser at ID.me).
+var bridgeSteps = [...]Step{StepAuthorize, StepCallback, StepToken}
 
 // Watched is a process to observe.
 type Watched struct {
@@ -37,6 +78,15 @@ type Result struct {
 	Elapsed  time.Duration
 	Steps    [numSteps][]time.Duration // per completed sign-in
 	Totals   []time.Duration
+	// Bridge is, per sign-in, the time of the steps the bridge answers (authorize, callback,
+	// token), injected delays included.
+	Bridge []time.Duration
+	// Late counts sign-ins started more than 10 ms after their turn at -rate, every user
+	// being busy: the rate was not held when it is not zero.
+	Late     int
+	Rate     float64
+	Injected Injection
+	Stages   map[string][]time.Duration // from the bridge's events, when collected
 
 	// Measured after the warm-up (or over the whole run when it ended before).
 	Measured        time.Duration
@@ -112,6 +162,29 @@ func Load(ctx context.Context, d *Driver, o Options) Result {
 
 	var started atomic.Int64
 	var wg sync.WaitGroup
+	// turns, at -rate, hands each sign-in its start time; closed when the run ends.
+	var turns chan time.Time
+	if o.Rate > 0 {
+		turns = make(chan time.Time, o.Users)
+		interval := time.Duration(float64(time.Second) / o.Rate)
+		go func() {
+			defer close(turns)
+			next := time.Now()
+			for n := 0; o.Count <= 0 || n < o.Count; n++ {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(time.Until(next)):
+				}
+				select {
+				case turns <- next:
+				case <-ctx.Done():
+					return
+				}
+				next = next.Add(interval)
+			}
+		}()
+	}
 	sampleDone := make(chan struct{})
 	go func() {
 		defer close(sampleDone)
@@ -140,6 +213,14 @@ func Load(ctx context.Context, d *Driver, o Options) Result {
 	for range o.Users {
 		wg.Go(func() {
 			for ctx.Err() == nil && (o.Count <= 0 || started.Add(1) <= int64(o.Count)) {
+				late := false
+				if turns != nil {
+					turn, ok := <-turns
+					if !ok {
+						return
+					}
+					late = time.Since(turn) > 10*time.Millisecond
+				}
 				tm, err := d.SignIn(ctx)
 				if ctx.Err() != nil && err != nil {
 					return // cut off by the time bound, not a failure
@@ -156,6 +237,14 @@ func Load(ctx context.Context, d *Driver, o Options) Result {
 						total += t
 					}
 					res.Totals = append(res.Totals, total)
+					var bridge time.Duration
+					for _, s := range bridgeSteps {
+						bridge += tm[s]
+					}
+					res.Bridge = append(res.Bridge, bridge)
+				}
+				if late {
+					res.Late++
 				}
 				mu.Unlock()
 			}
@@ -184,6 +273,16 @@ func Load(ctx context.Context, d *Driver, o Options) Result {
 		}
 	}
 	res.Processes = procs
+	res.Rate, res.Injected = o.Rate, o.Injected
+	if o.IDmeDelay != nil {
+		res.Injected.IDmeAnswer, _ = o.IDmeDelay.AnswerTime()
+	}
+	if o.StorageDelay != nil {
+		res.Injected.StorageAnswer, _ = o.StorageDelay.AnswerTime()
+	}
+	if o.Events != nil {
+		res.Stages = o.Events.Stages()
+	}
 	if o.Blobs != nil {
 		res.BlobRequests = o.Blobs.Requests() - window.blobs
 	}

@@ -21,7 +21,10 @@ import (
 
 // SimulatorOptions configure a simulator served for a bridge under load.
 type SimulatorOptions struct {
-	Listen       string // loopback host:port
+	Listen string // loopback host:port
+	// BaseURL is the URL the simulator names itself by (its issuer and endpoints); empty means
+	// its listen address. A delaying proxy in front of it sets this to the proxy's address.
+	BaseURL      string
 	Bridge       string // the bridge's issuer, whose callback is the registered redirect URI
 	ClientID     string
 	ClientSecret string
@@ -38,6 +41,11 @@ func ServeSimulator(ctx context.Context, o SimulatorOptions, ready func(baseURL 
 	if _, err := checkLoopback("bridge", o.Bridge); err != nil {
 		return err
 	}
+	if o.BaseURL != "" {
+		if _, err := checkLoopback("simulator base URL", o.BaseURL); err != nil {
+			return err
+		}
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -46,6 +54,9 @@ func ServeSimulator(ctx context.Context, o SimulatorOptions, ready func(baseURL 
 		return fmt.Errorf("simulator: %w", err)
 	}
 	base := "http://" + ln.Addr().String()
+	if o.BaseURL != "" {
+		base = strings.TrimRight(o.BaseURL, "/")
+	}
 	bridge := strings.TrimRight(o.Bridge, "/")
 	sim, err := idmesim.New(idmesim.Options{
 		BaseURL:    base,
@@ -75,6 +86,7 @@ func runSimulator(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs := cli.NewFlagSet("loadtest simulate", simulateUsage)
 	o := SimulatorOptions{}
 	fs.StringVar(&o.Listen, "listen", "127.0.0.1:9001", "where the simulator listens (loopback)")
+	fs.StringVar(&o.BaseURL, "base-url", "", "the URL the simulator names itself by, when a proxy stands in front of it (loopback; empty: its listen address)")
 	fs.StringVar(&o.Bridge, "bridge", "http://127.0.0.1:8080", "the bridge's issuer URL, whose callback is registered")
 	fs.StringVar(&o.ClientID, "client-id", "idme-app", "the bridge's client_id at the simulator (IDME_CLIENT_ID)")
 	fs.StringVar(&o.SigningAlg, "alg", idmesim.ES256, "id_token signing algorithm: ES256 (light, for load) or RS256")
