@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -168,6 +169,17 @@ func newB2CTenant(t *testing.T, w *world, files map[string][]byte) *b2cTenant {
 }
 
 func newB2CTenantReading(t *testing.T, w *world, files map[string][]byte, r readings) *b2cTenant {
+	return &b2cTenant{w: w, t: t, files: files, types: w.parsedPolicies(t, files).types, read: r, dir: &directory{},
+		session: map[string]map[string]any{}, parsed: w.parsedPolicies(t, files)}
+}
+
+// parsedPolicies returns the lookups of one set of files, made once per test and shared by its
+// tenants: the files map is the key, and tests change a set's bytes before any tenant runs it.
+func (w *world) parsedPolicies(t *testing.T, files map[string][]byte) *parsedPolicies {
+	key := reflect.ValueOf(files).Pointer()
+	if p, ok := w.policies[key]; ok {
+		return p
+	}
 	types, err := policy.ClaimDataTypes(files)
 	if err != nil {
 		t.Fatal(err)
@@ -175,13 +187,22 @@ func newB2CTenantReading(t *testing.T, w *world, files map[string][]byte, r read
 	for _, c := range []string{"newUser", "objectIdFromSession", "accountEnabled"} {
 		types[c] = "boolean"
 	}
-	return &b2cTenant{w: w, t: t, files: files, types: types, read: r, dir: &directory{}, session: map[string]map[string]any{},
-		parsed: &parsedPolicies{profiles: map[string]profileLookup{}, journeys: map[string]policy.Journey{}, transformations: map[string]policy.Transformation{}, oidc: map[string]policy.OIDCProfile{}}}
+	p := &parsedPolicies{files: files, types: types, profiles: map[string]profileLookup{}, journeys: map[string]policy.Journey{},
+		transformations: map[string]policy.Transformation{}, oidc: map[string]policy.OIDCProfile{}}
+	if w.policies == nil {
+		w.policies = map[uintptr]*parsedPolicies{}
+	}
+	w.policies[key] = p
+	return p
 }
 
 // parsedPolicies remembers what the model looked up in the files: each lookup parses every
 // file, and a journey looks up a profile several times per step.
 type parsedPolicies struct {
+	// files holds the map the lookups are of, so that its address, the cache's key, cannot be
+	// reused by another map while the entry lives.
+	files           map[string][]byte
+	types           map[string]string // claim type -> data type
 	profiles        map[string]profileLookup
 	journeys        map[string]policy.Journey
 	transformations map[string]policy.Transformation

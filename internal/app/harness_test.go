@@ -51,7 +51,10 @@ type world struct {
 	// idmeTokenCalls counts code exchanges the bridge made at the simulator.
 	idmeTokenCalls *atomic.Int32
 	// route picks the instance that serves the next request (-1: round robin).
-	route    atomic.Int32
+	route atomic.Int32
+	// policies are the B2C model's lookups in each set of policy files a test's tenants run
+	// (b2c_model_test.go), shared by the tenants of one test.
+	policies map[uintptr]*parsedPolicies
 	requests atomic.Int64
 	// simFaults, when set, answers requests to the simulator first (true: handled).
 	simFaults *atomic.Pointer[simFault]
