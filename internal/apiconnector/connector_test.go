@@ -258,33 +258,29 @@ func TestSlowStorageAnswersWithinBudget(t *testing.T) {
 	}
 }
 
-// TestRecordWrittenAMomentLater: a sign-up's record written just after B2C's call is still
-// found.
+// TestRecordWrittenAMomentLater: this sign-in's record, written just after B2C's call, is the
+// one answered: when the user has no record yet (a sign-up), and when an earlier sign-in left
+// an older one.
 func TestRecordWrittenAMomentLater(t *testing.T) {
-	cfg := loadTestConfig(t, nil)
-	reader, mem := memRecords(t)
-	c, _ := newConnector(t, cfg, reader, nil)
-	go func() {
-		time.Sleep(recordRetryPause / 3)
-		putRecord(t, mem, record(clientA, 0, []string{"military"}, []string{"Veteran", "Service Member"}))
-	}()
-	got := call{user: clientA, pass: passA, body: userWith(idmeIdentity(bridgeIssuer))}.send(c)
-	assertClaims(t, got.claims(), verifiedA)
-}
-
-// TestNewerRecordWrittenAMomentLater: the user's earlier sign-in left a record; this sign-in's,
-// which says verified, is written just after B2C's call and is the one answered.
-func TestNewerRecordWrittenAMomentLater(t *testing.T) {
-	cfg := loadTestConfig(t, nil)
-	old := record(clientA, -time.Hour, nil, nil)
-	reader, mem := memRecords(t, old)
-	c, _ := newConnector(t, cfg, reader, nil)
-	go func() {
-		time.Sleep(recordRetryPause / 3)
-		putRecord(t, mem, record(clientA, 0, []string{"military"}, []string{"Veteran", "Service Member"}))
-	}()
-	got := call{user: clientA, pass: passA, body: userWith(idmeIdentity(bridgeIssuer))}.send(c)
-	assertClaims(t, got.claims(), verifiedA)
+	for _, tt := range []struct {
+		name    string
+		earlier []verification.Record
+	}{
+		{"first record", nil},
+		{"newer than an earlier sign-in's", []verification.Record{record(clientA, -time.Hour, nil, nil)}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := loadTestConfig(t, nil)
+			reader, mem := memRecords(t, tt.earlier...)
+			c, _ := newConnector(t, cfg, reader, nil)
+			go func() {
+				time.Sleep(recordRetryPause / 3)
+				putRecord(t, mem, record(clientA, 0, []string{"military"}, []string{"Veteran", "Service Member"}))
+			}()
+			got := call{user: clientA, pass: passA, body: userWith(idmeIdentity(bridgeIssuer))}.send(c)
+			assertClaims(t, got.claims(), verifiedA)
+		})
+	}
 }
 
 // TestLongRecordIsCut: lists longer than B2C's 250 characters lose whole items from the end,
