@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"strings"
 )
 
 // urlPattern finds URLs in log text. Errors from the Azure SDK and net/http carry the whole
@@ -13,7 +14,12 @@ import (
 // A bare origin (an issuer, ID.me's host) is left as it is.
 var urlPattern = regexp.MustCompile(`(https?://[^/\s"?#]+)[/?#][^\s"]*`)
 
-func redactURLs(s string) string { return urlPattern.ReplaceAllString(s, "$1/...") }
+func redactURLs(s string) string {
+	if !strings.Contains(s, "://") { // most log text has no URL: skip the regexp
+		return s
+	}
+	return urlPattern.ReplaceAllString(s, "$1/...")
+}
 
 // redactingHandler rewrites every string and error attribute of every record so that no
 // URL path or query reaches the log, whichever package logged it.

@@ -66,7 +66,10 @@ func New(opts Options) (*Client, error) {
 	return &Client{
 		opts: opts,
 		http: &http.Client{Timeout: opts.Timeout, Transport: base, CheckRedirect: noRedirect},
-		once: &http.Client{Timeout: opts.Timeout, Transport: singleUse{base}, CheckRedirect: noRedirect},
+		// No Client.Timeout here: each call bounds itself with a context deadline (withTimeout),
+		// which also covers reading the body, and a Client.Timeout would cost every sign-in two
+		// goroutines and a timer per call for the same bound.
+		once: &http.Client{Transport: singleUse{base}, CheckRedirect: noRedirect},
 	}, nil
 }
 

@@ -2,12 +2,13 @@ package idme
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
+	"io"
+	"net/http"
+	"net/url"
 	"strings"
-
-	"golang.org/x/oauth2"
 )
 
 // Tokens is ID.me's answer to the code exchange.
@@ -16,49 +17,68 @@ type Tokens struct {
 	IDToken     string // empty when openid was not requested
 }
 
+// maxTokenResponseBytes bounds what the bridge reads from ID.me's token endpoint.
+const maxTokenResponseBytes = 1 << 20
+
+// tokenResponse is the part of ID.me's token response (RFC 6749 section 5.1, with OIDC's
+// id_token) and error response (section 5.2) the bridge reads.
+type tokenResponse struct {
+	AccessToken      string `json:"access_token"`
+	IDToken          string `json:"id_token"`
+	Error            string `json:"error"`
+	ErrorDescription string `json:"error_description"`
+}
+
 // Exchange redeems an authorization code, once. It is never retried: ID.me codes are
-// single-use, and presenting one twice revokes what was issued from it.
+// single-use, and presenting one twice revokes what was issued from it. The request is RFC
+// 6749 section 4.1.3 with client_secret_post, plus scope (ID.me can refuse a token request
+// without it) and the PKCE verifier.
 func (c *Client) Exchange(ctx context.Context, code, verifier string, scopes []string) (*Tokens, error) {
 	secret, err := c.opts.ClientSecret(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errClientSecret, err)
 	}
-	cfg := oauth2.Config{
-		ClientID:     c.opts.ClientID,
-		ClientSecret: secret,
-		RedirectURL:  c.opts.RedirectURL,
-		Endpoint: oauth2.Endpoint{
-			TokenURL:  c.opts.Environment.BaseURL + "/oauth/token",
-			AuthStyle: oauth2.AuthStyleInParams, // client_secret_post
-		},
+	form := url.Values{
+		"grant_type":    {"authorization_code"},
+		"code":          {code},
+		"redirect_uri":  {c.opts.RedirectURL},
+		"client_id":     {c.opts.ClientID},
+		"client_secret": {secret},
+		"scope":         {strings.Join(scopes, " ")},
+	}
+	if verifier != "" {
+		form.Set("code_verifier", verifier)
 	}
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
-	ctx = context.WithValue(ctx, oauth2.HTTPClient, c.once)
-	opts := []oauth2.AuthCodeOption{oauth2.SetAuthURLParam("scope", strings.Join(scopes, " "))}
-	if verifier != "" {
-		opts = append(opts, oauth2.VerifierOption(verifier))
-	}
-	tok, err := cfg.Exchange(ctx, code, opts...)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.opts.Environment.BaseURL+"/oauth/token", strings.NewReader(form.Encode()))
 	if err != nil {
-		return nil, exchangeError(err)
+		return nil, fmt.Errorf("token request: %w", err)
 	}
-	idToken, _ := tok.Extra("id_token").(string)
-	return &Tokens{AccessToken: tok.AccessToken, IDToken: idToken}, nil
-}
-
-func exchangeError(err error) error {
-	var re *oauth2.RetrieveError
-	if errors.As(err, &re) && re.Response != nil {
-		if re.ErrorCode != "" && re.Response.StatusCode < 500 {
-			return fmt.Errorf("token exchange: %w", &Error{Code: re.ErrorCode, Description: re.ErrorDescription, Status: re.Response.StatusCode})
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.once.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("token exchange: %w: %w", ErrUnavailable, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenResponseBytes))
+	if err != nil {
+		return nil, fmt.Errorf("token exchange: %w: %w", ErrUnavailable, err)
+	}
+	var tr tokenResponse
+	parseErr := json.Unmarshal(body, &tr)
+	switch {
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		// An OAuth error below 500 is ID.me's word on this request; anything else is an outage.
+		if resp.StatusCode < 500 && parseErr == nil && tr.Error != "" {
+			return nil, fmt.Errorf("token exchange: %w", &Error{Code: tr.Error, Description: tr.ErrorDescription, Status: resp.StatusCode})
 		}
-		return fmt.Errorf("token exchange: %w", &StatusError{Status: re.Response.StatusCode})
+		return nil, fmt.Errorf("token exchange: %w", &StatusError{Status: resp.StatusCode})
+	case parseErr != nil:
+		return nil, fmt.Errorf("token exchange: %w: response is not JSON: %w", ErrUnavailable, parseErr)
+	case tr.AccessToken == "":
+		return nil, fmt.Errorf("token exchange: %w: %w", ErrUnavailable, errors.New("response has no access_token"))
 	}
-	var ne net.Error
-	if errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("token exchange: %w: %w", ErrUnavailable, err)
-	}
-	// oauth2 reports a 2xx answer it cannot read (no access_token, bad JSON) as a plain error.
-	return fmt.Errorf("token exchange: %w: %w", ErrUnavailable, err)
+	return &Tokens{AccessToken: tr.AccessToken, IDToken: tr.IDToken}, nil
 }

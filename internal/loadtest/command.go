@@ -137,7 +137,22 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer, extra
 		return err
 	}
 	fmt.Fprintf(stderr, "running up to %d sign-ins from %d users for at most %s\n", *count, *users, *duration)
+	// Beside the load, one burst of signatures a second (about 2% of one core).
+	loadedCtx, stopLoaded := context.WithCancel(ctx)
+	loaded := make(chan []time.Duration, 1)
+	go func() {
+		m, err := rsafloor.During(loadedCtx, time.Second, 0)
+		if err != nil {
+			fmt.Fprintf(stderr, "signature during the load not measured: %v\n", err)
+		}
+		loaded <- m
+	}()
 	res := Load(ctx, d, o)
+	stopLoaded()
+	if m := <-loaded; len(m) > 0 {
+		res.RSASignLoaded, res.RSASignLoadedN = m[len(m)/2], len(m)
+		res.RSASignLoadedRange = [2]time.Duration{m[0], m[len(m)-1]}
+	}
 	after, err := rsafloor.Sample(3, 150*time.Millisecond)
 	if err != nil {
 		return err

@@ -65,12 +65,19 @@ func (r Result) Write(w io.Writer, warmup time.Duration) {
 	if lo, hi := r.RSASignRange[0], r.RSASignRange[1]; hi > 0 {
 		fmt.Fprintf(w, " (median of measurements before and after the load, %s to %s)", ms(lo), ms(hi))
 	}
+	if r.RSASignLoaded > 0 {
+		fmt.Fprintf(w, "; during the load: %s (median of %d, %s to %s)", ms(r.RSASignLoaded), r.RSASignLoadedN,
+			ms(r.RSASignLoadedRange[0]), ms(r.RSASignLoadedRange[1]))
+	}
 	fmt.Fprintln(w)
 	for _, p := range r.Processes {
 		fmt.Fprintf(w, "\n%s (pid %d)\n", p.Name, p.PID)
 		if per, ok := r.CPUPerSignIn(p); ok && r.RSASign > 0 {
-			fmt.Fprintf(w, "  CPU per sign-in: %s = %.2f x one RSA-2048 signature (%s over %d sign-ins)\n",
-				ms(per), float64(per)/float64(r.RSASign), p.CPU.Round(time.Millisecond), r.MeasuredSignIns)
+			fmt.Fprintf(w, "  CPU per sign-in: %s = %.2f x one RSA-2048 signature", ms(per), float64(per)/float64(r.RSASign))
+			if r.RSASignLoaded > 0 {
+				fmt.Fprintf(w, " (%.2f x one measured during the load)", float64(per)/float64(r.RSASignLoaded))
+			}
+			fmt.Fprintf(w, " (%s over %d sign-ins)\n", p.CPU.Round(time.Millisecond), r.MeasuredSignIns)
 		} else if p.CPUErr != nil {
 			fmt.Fprintf(w, "  CPU: %v\n", p.CPUErr)
 		}

@@ -97,6 +97,12 @@ type Result struct {
 	// measurements its median was taken from.
 	RSASign      time.Duration
 	RSASignRange [2]time.Duration
+	// RSASignLoaded is the median of the signatures measured while the load ran (one burst a
+	// second, beside it), and their range: what a signature cost on the machine as the load
+	// found it. Zero when none was measured.
+	RSASignLoaded      time.Duration
+	RSASignLoadedRange [2]time.Duration
+	RSASignLoadedN     int
 }
 
 // ProcessResult is one watched process's figures.

@@ -52,13 +52,15 @@ func TestLoadSmoke(t *testing.T) {
 		}
 	}
 	res.RSASign = time.Millisecond
+	res.RSASignLoaded, res.RSASignLoadedN = 2*time.Millisecond, 3
+	res.RSASignLoadedRange = [2]time.Duration{time.Millisecond, 3 * time.Millisecond}
 	p := res.Processes[0]
 	if p.CPUErr != nil || p.MemoryErr != nil || p.IdleRSS <= 0 || p.PeakRSS < p.IdleRSS {
 		t.Fatalf("process figures: cpu err %v, memory err %v, idle %d, peak %d", p.CPUErr, p.MemoryErr, p.IdleRSS, p.PeakRSS)
 	}
 	var out bytes.Buffer
 	res.Write(&out, 0)
-	for _, want := range []string{"50 completed, 0 failed", "callback", "CPU per sign-in", "RSA-2048"} {
+	for _, want := range []string{"50 completed, 0 failed", "callback", "CPU per sign-in", "RSA-2048", "during the load: 2.000 ms (median of 3", "x one measured during the load"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}

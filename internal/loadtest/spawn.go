@@ -42,6 +42,7 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	rate := fs.Float64("rate", 0, "start this many sign-ins per second, -users at most at once (0: each user starts the next when the last ends)")
 	idmeDelay := fs.Duration("idme-delay", 0, "round-trip time added to every exchange with ID.me (a delaying proxy in front of the simulator)")
 	storageDelay := fs.Duration("storage-delay", 0, "round-trip time added to every Blob Storage request (needs -store blob)")
+	logLevel := fs.String("log-level", "", "the bridge's BRIDGE_LOG_LEVEL (default: warn, or info with -idme-delay or -storage-delay, whose figures read the bridge's events)")
 	if err := cli.Parse(fs, args, stdout, stderr); err != nil {
 		return err
 	}
@@ -129,6 +130,9 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		// The outcome events (INFO, on stdout) split the callback and token into stages.
 		settings["BRIDGE_LOG_LEVEL"] = "info"
 	}
+	if *logLevel != "" {
+		settings["BRIDGE_LOG_LEVEL"] = *logLevel
+	}
 	simListen := simAddr
 	if *idmeDelay > 0 {
 		// The simulator listens behind the delay and names itself by the proxy's address, so
@@ -165,15 +169,18 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		extra.events = ReadStageEvents(out)
 	}
-	for _, c := range []*exec.Cmd{sim, bridge} {
-		if err := c.Start(); err != nil {
-			return fmt.Errorf("loadtest local: start %v: %w", c.Args[1:], err)
-		}
-		defer stop(c)
+	// The simulator first: the bridge fetches ID.me's discovery document and keys as it starts.
+	if err := sim.Start(); err != nil {
+		return fmt.Errorf("loadtest local: start the simulator: %w", err)
 	}
+	defer stop(sim)
 	if err := waitFor(ctx, "http://"+simAddr+"/oidc/.well-known/openid-configuration"); err != nil {
 		return fmt.Errorf("loadtest local: simulator: %w", err)
 	}
+	if err := bridge.Start(); err != nil {
+		return fmt.Errorf("loadtest local: start the bridge: %w", err)
+	}
+	defer stop(bridge)
 	fmt.Fprintf(stderr, "bridge pid %d at %s (store %s), simulator pid %d at %s (%s)\n",
 		bridge.Process.Pid, bridgeURL, *storeKind, sim.Process.Pid, simAddr, *alg)
 	load = append(load, "-pid", strconv.Itoa(bridge.Process.Pid), "-sim-pid", strconv.Itoa(sim.Process.Pid))

@@ -120,12 +120,15 @@ func (p *Provider) callback(w http.ResponseWriter, r *http.Request) {
 	if !identity.AuthTime.IsZero() {
 		authTime = identity.AuthTime
 	}
-	g := grant{
-		ID: randomToken(), ClientID: s.ClientID, RedirectURI: s.RedirectURI, Subject: identity.Subject,
-		Nonce: string(s.Nonce), CodeChallenge: s.CodeChallenge, Scopes: s.Scopes,
-		Claims: releasedClaims(client, s.Scopes, translated), AuthTime: authTime.Unix(),
+	released, err := tokenClaims(releasedClaims(client, s.Scopes, translated))
+	var code string
+	if err == nil {
+		code, err = sealer.Seal(codePurpose(s.ClientID), grant{
+			ID: randomToken(), ClientID: s.ClientID, RedirectURI: s.RedirectURI, Subject: identity.Subject,
+			Nonce: string(s.Nonce), CodeChallenge: s.CodeChallenge, Scopes: s.Scopes,
+			Claims: released, AuthTime: authTime.Unix(), Format: grantFormat,
+		}, p.cfg.CodeTTL)
 	}
-	code, err := sealer.Seal(codePurpose(s.ClientID), g, p.cfg.CodeTTL)
 	if err != nil {
 		p.log.Error("could not seal authorization code", "err", err)
 		ev.timing = identity.Timing

@@ -2,7 +2,9 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"idmebridge/internal/store"
@@ -13,24 +15,47 @@ import (
 // authenticated request can open it), which keeps the callback to one storage round trip and
 // the token endpoint to one.
 type grant struct {
-	ID            string         `json:"id"` // random; names the grant in the single-use and revocation ledgers
-	ClientID      string         `json:"c"`
-	RedirectURI   string         `json:"r"`
-	Subject       string         `json:"sub"`
-	Nonce         string         `json:"n,omitempty"`
-	CodeChallenge string         `json:"cc,omitempty"`
-	Scopes        []string       `json:"sc,omitempty"`
-	Claims        map[string]any `json:"cl"`
-	AuthTime      int64          `json:"at"`
+	ID            string   `json:"id"` // random; names the grant in the single-use and revocation ledgers
+	ClientID      string   `json:"c"`
+	RedirectURI   string   `json:"r"`
+	Subject       string   `json:"sub"`
+	Nonce         string   `json:"n,omitempty"`
+	CodeChallenge string   `json:"cc,omitempty"`
+	Scopes        []string `json:"sc,omitempty"`
+	// Claims are the released claims as one JSON object without protocol claim names
+	// (tokenClaims): encoded once at the callback, then copied unchanged into the id_token and
+	// the access token.
+	Claims   json.RawMessage `json:"cl"`
+	AuthTime int64           `json:"at"`
+	// Format is grantFormat for a code sealed by this version. A code sealed before it (zero)
+	// carries every released claim, protocol names included, and is filtered at /token.
+	Format int `json:"f,omitempty"`
+}
+
+// grantFormat marks a grant whose Claims went through tokenClaims.
+const grantFormat = 2
+
+// filterLegacyClaims brings the claims of a grant sealed before grantFormat to the current form.
+func (g *grant) filterLegacyClaims() error {
+	var released map[string]any
+	if err := json.Unmarshal(g.Claims, &released); err != nil {
+		return fmt.Errorf("legacy grant claims: %w", err)
+	}
+	filtered, err := tokenClaims(released)
+	if err != nil {
+		return err
+	}
+	g.Claims, g.Format = filtered, grantFormat
+	return nil
 }
 
 // accessGrant is what an access token carries, sealed: enough for userinfo without storage,
 // except the one revocation lookup.
 type accessGrant struct {
-	GrantID  string         `json:"g"`
-	ClientID string         `json:"c"`
-	Subject  string         `json:"sub"`
-	Claims   map[string]any `json:"cl"`
+	GrantID  string          `json:"g"`
+	ClientID string          `json:"c"`
+	Subject  string          `json:"sub"`
+	Claims   json.RawMessage `json:"cl"` // a JSON object, as in the grant
 }
 
 // Purposes the state keys seal for; each binds a sealed value to one use.

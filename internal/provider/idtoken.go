@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 )
 
@@ -27,32 +28,42 @@ var protocolClaims = map[string]bool{
 	"nonce": true, "at_hash": true, "c_hash": true, "azp": true, "jti": true, "amr": true, "acr": true, "sid": true,
 }
 
-// encodeIDToken returns the id_token payload: the protocol claims, then the translated claims
-// whose names are not protocol claims.
-func encodeIDToken(proto idTokenProtocol, translated map[string]any) ([]byte, error) {
+// tokenClaims encodes the released claims for a code: one JSON object without the protocol
+// claim names, which only the bridge sets.
+func tokenClaims(released map[string]any) (json.RawMessage, error) {
+	out := make(map[string]any, len(released))
+	for k, v := range released {
+		if !protocolClaims[k] {
+			out[k] = v
+		}
+	}
+	raw, err := json.Marshal(out)
+	if err != nil {
+		return nil, fmt.Errorf("encode claims: %w", err)
+	}
+	return raw, nil
+}
+
+// encodeIDToken returns the id_token payload: the protocol claims, then claims, a JSON object
+// from tokenClaims (so without protocol names), spliced in as it is.
+func encodeIDToken(proto idTokenProtocol, claims json.RawMessage) ([]byte, error) {
 	head, err := json.Marshal(proto)
 	if err != nil {
 		return nil, fmt.Errorf("encode id_token: %w", err)
 	}
-	extra := make(map[string]any, len(translated))
-	for k, v := range translated {
-		if !protocolClaims[k] {
-			extra[k] = v
-		}
+	claims = bytes.TrimSpace(claims)
+	if len(claims) < 2 || claims[0] != '{' || claims[len(claims)-1] != '}' {
+		return nil, errors.New("encode id_token: claims are not a JSON object")
 	}
-	if len(extra) == 0 {
+	inner := bytes.TrimSpace(claims[1 : len(claims)-1])
+	if len(inner) == 0 {
 		return head, nil
 	}
-	tail, err := json.Marshal(extra)
-	if err != nil {
-		return nil, fmt.Errorf("encode id_token: %w", err)
-	}
-	var b bytes.Buffer
-	b.Grow(len(head) + len(tail))
-	b.Write(head[:len(head)-1])
-	b.WriteByte(',')
-	b.Write(tail[1:])
-	return b.Bytes(), nil
+	b := make([]byte, 0, len(head)+1+len(inner)+1)
+	b = append(b, head[:len(head)-1]...)
+	b = append(b, ',')
+	b = append(b, inner...)
+	return append(b, '}'), nil
 }
 
 // atHash is the left half of the access token's SHA-256 (OIDC Core section 3.1.3.6, RS256).

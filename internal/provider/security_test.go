@@ -583,8 +583,11 @@ func TestIDTokenClaims(t *testing.T) {
 		t.Errorf("auth_time %v, want ID.me's %d", c["auth_time"], e.clock.Load()-30)
 	}
 
-	payload, err := encodeIDToken(idTokenProtocol{Issuer: issuer, Subject: "s", Audience: "a", Expires: 2, IssuedAt: 1, Nonce: "n"},
-		map[string]any{"iss": "evil", "sub": "evil", "aud": "evil", "nonce": "evil", "exp": 999, "auth_time": 5, "given_name": "Ada"})
+	cl, err := tokenClaims(map[string]any{"iss": "evil", "sub": "evil", "aud": "evil", "nonce": "evil", "exp": 999, "auth_time": 5, "given_name": "Ada"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload, err := encodeIDToken(idTokenProtocol{Issuer: issuer, Subject: "s", Audience: "a", Expires: 2, IssuedAt: 1, Nonce: "n"}, cl)
 	if err != nil {
 		t.Fatal(err)
 	}

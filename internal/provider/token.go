@@ -87,6 +87,12 @@ func (p *Provider) redeem(r *http.Request, ev *tokenEvent) (*tokenResponse, *oau
 	case err != nil:
 		return nil, oauthErr("invalid_grant", "the code is unknown or was issued to another client")
 	}
+	if g.Format < grantFormat {
+		// Sealed by the previous version, minutes ago at most: its claims still hold protocol names.
+		if err := g.filterLegacyClaims(); err != nil {
+			return nil, oauthErr("invalid_grant", "the code is unknown or was issued to another client")
+		}
+	}
 	// Checks that do not burn the code: a code presented by the wrong party stays usable by
 	// the right one.
 	verifier := params["code_verifier"]

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -48,9 +49,13 @@ func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
 		invalid.writeJSON(w)
 		return
 	}
-	out := make(map[string]any, len(at.Claims)+1)
-	for k, v := range at.Claims {
-		out[k] = v
+	out := map[string]any{}
+	if len(at.Claims) > 0 {
+		if err := json.Unmarshal(at.Claims, &out); err != nil || out == nil {
+			p.log.Warn("access token claims unreadable", "err", err)
+			invalid.writeJSON(w)
+			return
+		}
 	}
 	out["sub"] = at.Subject
 	writeJSON(w, http.StatusOK, out)

@@ -5,6 +5,7 @@
 package rsafloor
 
 import (
+	"context"
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
@@ -41,6 +42,11 @@ func Measure(d time.Duration) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
+	return measureWith(k, d)
+}
+
+// measureWith is Measure with a key made beforehand.
+func measureWith(k *rsa.PrivateKey, d time.Duration) (time.Duration, error) {
 	digest := sha256.Sum256([]byte("floor"))
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -140,4 +146,31 @@ func (m *Meter) Report() {
 	perOp := float64(m.used) / float64(m.b.N)
 	m.b.ReportMetric(perOp, UnitCPU)
 	m.b.ReportMetric(perOp/float64(f), UnitRatio)
+}
+
+// During measures one signature every interval (for about burst each time) until ctx is done,
+// and returns the measurements sorted. A load test runs it beside the load: the machine's
+// speed drifts over a run (on a shared virtual machine by a third or more), and a signature
+// measured while the load runs costs what the load's own signatures cost.
+func During(ctx context.Context, interval, burst time.Duration) ([]time.Duration, error) {
+	k, err := Key()
+	if err != nil {
+		return nil, err
+	}
+	var out []time.Duration
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			slices.Sort(out)
+			return out, nil
+		case <-t.C:
+		}
+		m, err := measureWith(k, burst)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
 }

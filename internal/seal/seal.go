@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -136,34 +137,41 @@ func randomBytes(n int) []byte {
 	return b
 }
 
-type envelope struct {
+// The sealed plaintext is formatVersion, the expiry in Unix seconds (8 bytes, big-endian), then
+// the value's JSON: the value is encoded once and decoded once. Values sealed before this
+// format (a JSON envelope, first byte '{') still open, so codes, states and access tokens in
+// flight during an upgrade stay good for their lifetime.
+const (
+	formatVersion = 1
+	headerSize    = 1 + 8
+)
+
+// legacyEnvelope is the earlier plaintext: {"exp":...,"v":...}.
+type legacyEnvelope struct {
 	Expires int64           `json:"exp"`
 	Value   json.RawMessage `json:"v"`
 }
 
 // Seal encodes v as JSON and returns it sealed for purpose, valid for ttl, as URL-safe text.
 func (s *Sealer) Seal(purpose string, v any, ttl time.Duration) (string, error) {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return "", fmt.Errorf("seal %s: %w", purpose, err)
-	}
-	plain, err := json.Marshal(envelope{Expires: s.now().Add(ttl).Unix(), Value: raw})
-	if err != nil {
-		return "", fmt.Errorf("seal %s: %w", purpose, err)
-	}
 	k := s.keys[0]
 	n := k.aead.NonceSize()
-	out := make([]byte, keyIDSize+n, keyIDSize+n+len(plain)+k.aead.Overhead())
-	copy(out, k.id[:])
-	copy(out[keyIDSize:], randomBytes(n))
-	out = k.aead.Seal(out, out[keyIDSize:keyIDSize+n], plain, []byte(purpose))
+	prefix := keyIDSize + n
+	// The plaintext is built where the ciphertext will go: AES-GCM seals in place.
+	value, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("seal %s: %w", purpose, err)
+	}
+	buf := make([]byte, prefix+headerSize, prefix+headerSize+len(value)+k.aead.Overhead())
+	buf[prefix] = formatVersion
+	binary.BigEndian.PutUint64(buf[prefix+1:], uint64(s.now().Add(ttl).Unix()))
+	buf = append(buf, value...)
+	copy(buf, k.id[:])
+	if _, err := rand.Read(buf[keyIDSize:prefix]); err != nil {
+		return "", fmt.Errorf("seal %s: %w", purpose, err)
+	}
+	out := k.aead.Seal(buf[:prefix], buf[keyIDSize:prefix], buf[prefix:], []byte(purpose))
 	return encoding.EncodeToString(out), nil
-}
-
-// SealedLen is the length of the text Seal returns for a JSON value of n bytes, before the
-// envelope: callers use it to bound what they accept.
-func SealedLen(plainLen int) int {
-	return encoding.EncodedLen(keyIDSize + 12 + plainLen + 16)
 }
 
 // Open checks and decrypts a value sealed for purpose into v. On ErrExpired, v holds the
@@ -188,21 +196,38 @@ func (s *Sealer) Open(purpose, sealed string, v any) error {
 	if len(data) < n+k.aead.Overhead() {
 		return ErrInvalid
 	}
-	plain, err := k.aead.Open(nil, data[:n], data[n:], []byte(purpose))
+	// Decrypted in place: data is this call's own copy.
+	plain, err := k.aead.Open(data[n:n], data[:n], data[n:], []byte(purpose))
 	if err != nil {
 		return ErrInvalid
 	}
-	var env envelope
-	if err := json.Unmarshal(plain, &env); err != nil {
+	expires, value, ok := parsePlain(plain)
+	if !ok {
 		return ErrInvalid
 	}
-	if err := json.Unmarshal(env.Value, v); err != nil {
+	if err := json.Unmarshal(value, v); err != nil {
 		return fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
-	if s.now().Unix() >= env.Expires {
+	if s.now().Unix() >= expires {
 		return ErrExpired
 	}
 	return nil
+}
+
+// parsePlain splits an authentic plaintext into its expiry and the value's JSON, in either
+// format.
+func parsePlain(plain []byte) (expires int64, value []byte, ok bool) {
+	switch {
+	case len(plain) >= headerSize && plain[0] == formatVersion:
+		return int64(binary.BigEndian.Uint64(plain[1:headerSize])), plain[headerSize:], true
+	case len(plain) > 0 && plain[0] == '{':
+		var env legacyEnvelope
+		if json.Unmarshal(plain, &env) != nil {
+			return 0, nil, false
+		}
+		return env.Expires, env.Value, true
+	}
+	return 0, nil, false
 }
 
 // Fingerprint returns a digest of the bytes a sealed value decodes to, for single-use ledgers:
