@@ -24,6 +24,7 @@ import (
 	"idmebridge/internal/doctor"
 	"idmebridge/internal/idmesim"
 	"idmebridge/internal/keyadmin"
+	"idmebridge/internal/linebatch"
 	"idmebridge/internal/loadtest"
 	"idmebridge/internal/policy"
 	"idmebridge/internal/userflow"
@@ -107,6 +108,12 @@ Settings come from environment variables (see the README's Configuration); it li
 FUNCTIONS_CUSTOMHANDLER_PORT. The Functions host starts it this way (the handler with no command).
 `
 
+// What the bridge holds of its stdout before writing it: a line waits at most logBatchDelay.
+const (
+	logBatchDelay = 100 * time.Millisecond
+	logBatchBytes = 32 << 10
+)
+
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := cli.Parse(cli.NewFlagSet("serve", serveUsage), args, stdout, stderr); err != nil {
 		return err
@@ -119,7 +126,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			"problems", config.Problems(err), "fix", "correct these app settings; `handler check` lists each with its fix")
 		return err
 	}
-	log := app.NewLogger(stdout, stderr, cfg.LogLevel)
+	// INFO lines (an outcome event per sign-in and per token) reach the host in batches of at
+	// most logBatchDelay; WARN and ERROR lines on stderr are written at once.
+	lines := linebatch.New(stdout, logBatchDelay, logBatchBytes)
+	defer lines.Close()
+	log := app.NewLogger(lines, stderr, cfg.LogLevel)
 	// Background work (secret refresh, record writing) outlives the HTTP server, so requests
 	// finishing during shutdown can still hand it work, which it then completes.
 	background, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
