@@ -1,8 +1,7 @@
 // Package linebatch gathers the log lines a busy bridge writes in quick succession into one
 // write. Under load the bridge logs a few lines per sign-in; written one by one, each is a
-// system call on the host's pipe and a wake-up of the host's reader, which measured about
-// 0.1 ms of CPU per sign-in (README, Performance). Held for at most a short delay, they cost
-// one write per batch. The Functions host reads a custom handler's stdout line by line
+// system call on the host's pipe and a wake-up of the host's reader: about 0.1 ms of CPU per
+// sign-in (README, Performance). Held for at most a short delay, they cost one write a batch. The Functions host reads a custom handler's stdout line by line
 // (azure-functions-host, src/WebJobs.Script/Workers/ProcessManagement/WorkerProcess.cs:
 // BeginOutputReadLine, then one OnOutputDataReceived per line), so a batch reaches it as the
 // same lines.
