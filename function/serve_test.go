@@ -6,6 +6,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -60,6 +62,13 @@ func TestServeUnderHostContract(t *testing.T) {
 			t.Fatalf("not ready after 25s: %v\n%s", err, stderr.String())
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	// With no GOGC setting, serve sets the collector's target (run a test with GOGC set and
+	// this is skipped, as serve then leaves it alone).
+	if os.Getenv("GOGC") == "" {
+		if got := debug.SetGCPercent(100); got != defaultGCPercent {
+			t.Errorf("GC percent %d after serve started, want %d", got, defaultGCPercent)
+		}
 	}
 	cancel()
 	select {

@@ -69,16 +69,15 @@ func (c *Client) Exchange(ctx context.Context, code, verifier string, scopes []s
 	var tr tokenResponse
 	parseErr := json.Unmarshal(body, &tr)
 	switch {
+	case resp.StatusCode < 500 && parseErr == nil && tr.Error != "":
+		// An OAuth error (RFC 6749 section 5.2) below 500 is ID.me's word on this request,
+		// whatever the status: a 200 that carries one is refused too, tokens or not.
+		return nil, fmt.Errorf("token exchange: %w", &Error{Code: tr.Error, Description: tr.ErrorDescription, Status: resp.StatusCode})
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		// An OAuth error below 500 is ID.me's word on this request; anything else is an outage.
-		if resp.StatusCode < 500 && parseErr == nil && tr.Error != "" {
-			return nil, fmt.Errorf("token exchange: %w", &Error{Code: tr.Error, Description: tr.ErrorDescription, Status: resp.StatusCode})
-		}
+		// Anything else that is not a success is an outage.
 		return nil, fmt.Errorf("token exchange: %w", &StatusError{Status: resp.StatusCode})
-	case parseErr != nil:
-		return nil, fmt.Errorf("token exchange: %w: response is not JSON: %w", ErrUnavailable, parseErr)
-	case tr.AccessToken == "":
-		return nil, fmt.Errorf("token exchange: %w: %w", ErrUnavailable, errors.New("response has no access_token"))
+	case parseErr != nil || tr.AccessToken == "":
+		return nil, fmt.Errorf("token exchange: %w: %w", ErrUnavailable, errors.Join(errors.New("response has no access_token"), parseErr))
 	}
 	return &Tokens{AccessToken: tr.AccessToken, IDToken: tr.IDToken}, nil
 }

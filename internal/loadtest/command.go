@@ -137,10 +137,14 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer, extra
 		return err
 	}
 	fmt.Fprintf(stderr, "running up to %d sign-ins from %d users for at most %s\n", *count, *users, *duration)
-	// Beside the load, one burst of signatures a second (about 2% of one core).
+	// Beside the load after its warm-up, one burst of signatures a second (about 2% of one core).
 	loadedCtx, stopLoaded := context.WithCancel(ctx)
 	loaded := make(chan []time.Duration, 1)
 	go func() {
+		select { // the warm-up is not measured, here as for the processes' CPU
+		case <-time.After(*warmup):
+		case <-loadedCtx.Done():
+		}
 		m, err := rsafloor.During(loadedCtx, time.Second, 0)
 		if err != nil {
 			fmt.Fprintf(stderr, "signature during the load not measured: %v\n", err)

@@ -45,7 +45,9 @@ func tokenClaims(released map[string]any) (json.RawMessage, error) {
 }
 
 // encodeIDToken returns the id_token payload: the protocol claims, then claims, a JSON object
-// from tokenClaims (so without protocol names), spliced in as it is.
+// from tokenClaims (so without protocol names), spliced in as it is. claims must come from
+// tokenClaims, through the sealed code: only the braces are checked here, json.Marshal made
+// the rest.
 func encodeIDToken(proto idTokenProtocol, claims json.RawMessage) ([]byte, error) {
 	head, err := json.Marshal(proto)
 	if err != nil {
