@@ -132,7 +132,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if os.Getenv("GOGC") == "" {
 		// The bridge's live heap is about 2 MB, so at Go's default of 100 a busy instance
 		// collects about 40 times a second (gctrace: 2 % of its CPU); at 400 it collects a
-		// tenth as often for a heap goal near 16 MB. A GOGC app setting still wins.
+		// tenth as often for a heap goal near 20 MB. A GOGC app setting still wins.
 		debug.SetGCPercent(defaultGCPercent)
 	}
 	// INFO lines (an outcome event per sign-in and per token) reach the host in batches of at

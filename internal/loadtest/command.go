@@ -144,6 +144,8 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer, extra
 		select { // the warm-up is not measured, here as for the processes' CPU
 		case <-time.After(*warmup):
 		case <-loadedCtx.Done():
+			loaded <- nil
+			return
 		}
 		m, err := rsafloor.During(loadedCtx, time.Second, 0)
 		if err != nil {
