@@ -86,3 +86,38 @@ func TestEncodeIDTokenSplicesAnObject(t *testing.T) {
 		})
 	}
 }
+
+// Access tokens sealed by the previous version carry the claims as a map, null when empty.
+func TestLegacyAccessToken(t *testing.T) {
+	type legacyAccess struct {
+		GrantID  string         `json:"g"`
+		ClientID string         `json:"c"`
+		Subject  string         `json:"sub"`
+		Claims   map[string]any `json:"cl"`
+	}
+	tests := []struct {
+		name   string
+		claims map[string]any
+		want   string
+	}{
+		{"claims", map[string]any{"given_name": "Ada"}, `{"given_name":"Ada","sub":"user-1"}`},
+		{"null claims", nil, `{"sub":"user-1"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			sealer, err := e.p.stateSealer(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			at, err := sealer.Seal(accessPurpose, legacyAccess{GrantID: randomToken(), ClientID: rpID, Subject: "user-1", Claims: tt.claims}, time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := e.userinfo(at)
+			if w.Code != http.StatusOK || strings.TrimSpace(w.Body.String()) != tt.want {
+				t.Fatalf("userinfo %d %s, want %s", w.Code, w.Body, tt.want)
+			}
+		})
+	}
+}

@@ -49,13 +49,16 @@ func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
 		invalid.writeJSON(w)
 		return
 	}
-	out := map[string]any{}
+	var out map[string]any
 	if len(at.Claims) > 0 {
-		if err := json.Unmarshal(at.Claims, &out); err != nil || out == nil {
+		if err := json.Unmarshal(at.Claims, &out); err != nil {
 			p.log.Warn("access token claims unreadable", "err", err)
 			invalid.writeJSON(w)
 			return
 		}
+	}
+	if out == nil { // no claims, or null (a token sealed by an earlier version without any)
+		out = map[string]any{}
 	}
 	out["sub"] = at.Subject
 	writeJSON(w, http.StatusOK, out)
