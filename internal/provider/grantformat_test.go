@@ -65,6 +65,8 @@ func TestEncodeIDTokenSplicesAnObject(t *testing.T) {
 		{"empty object", `{}`, `{"iss":"` + issuer + `","sub":"s","aud":"a","exp":2,"iat":1,"auth_time":0}`},
 		{"spaced empty object", ` { } `, `{"iss":"` + issuer + `","sub":"s","aud":"a","exp":2,"iat":1,"auth_time":0}`},
 		{"array", `[1]`, ""},
+		{"opens with another bracket", `[{"a":1}`, ""},
+		{"closes with another bracket", `{"a":1}]`, ""},
 		{"null", `null`, ""},
 		{"nothing", ``, ""},
 	}
