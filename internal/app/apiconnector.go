@@ -2,7 +2,6 @@ package app
 
 import (
 	"fmt"
-	"net/http"
 
 	"idmebridge/internal/apiconnector"
 	"idmebridge/internal/secrets"
@@ -25,19 +24,4 @@ func (b *Bridge) addAPIConnector(p Parts, src secrets.Source) error {
 	}
 	b.connector = c
 	return nil
-}
-
-// withAPIConnector serves the connector at its path beside next. Like the External ID
-// extension it is not behind the readiness gate: B2C calls it for every token of the user
-// flow, and a 503 would fail sign-ins that have nothing to do with ID.me. Until its password
-// has loaded it answers Continue without claims (or, for a client that fails closed, an error),
-// and logs why.
-func (b *Bridge) withAPIConnector(next http.Handler) http.Handler {
-	if b.connector == nil {
-		return next
-	}
-	mux := http.NewServeMux()
-	mux.Handle(apiconnector.Path, b.connector)
-	mux.Handle("/", next)
-	return mux
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"idmebridge/internal/apiconnector"
+	"idmebridge/internal/authext"
 	"log/slog"
 	"net/http"
 	"time"
@@ -68,7 +70,23 @@ type Bridge struct {
 // External ID extension and the B2C API connector, which answer without claims rather than
 // fail the tenant's sign-ins).
 func (b *Bridge) Handler() http.Handler {
-	return b.withAPIConnector(b.withExternalID(b.readiness.gate(logRefusedAuthorize(b.cfg, b.log, b.handler))))
+	gated := b.readiness.gate(logRefusedAuthorize(b.cfg, b.log, b.handler))
+	if b.extension == nil && b.connector == nil {
+		return gated
+	}
+	// The extension and the connector sit outside the readiness gate: External ID and B2C call
+	// them for every token of the application or user flow, and a 503 would fail sign-ins that
+	// have nothing to do with ID.me. Until what they need has loaded they answer without claims
+	// (or, for a connector client that fails closed, an error), and log why.
+	mux := http.NewServeMux()
+	if b.extension != nil {
+		mux.Handle(authext.Path, b.extension)
+	}
+	if b.connector != nil {
+		mux.Handle(apiconnector.Path, b.connector)
+	}
+	mux.Handle("/", gated)
+	return mux
 }
 
 // Run does the background work until ctx is done.

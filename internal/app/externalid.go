@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -59,20 +58,6 @@ func (b *Bridge) addExternalID(p Parts) error {
 	b.background = append(b.background, ext.Warm)
 	b.extension = ext
 	return nil
-}
-
-// withExternalID serves the extension at its path beside next. The extension is not behind the
-// readiness gate: External ID calls it for every token of the application, and a 503 would fail
-// sign-ins that have nothing to do with ID.me, while the extension itself needs none of what the
-// bridge waits for (it answers without claims until storage is reachable).
-func (b *Bridge) withExternalID(next http.Handler) http.Handler {
-	if b.extension == nil {
-		return next
-	}
-	mux := http.NewServeMux()
-	mux.Handle(authext.Path, b.extension)
-	mux.Handle("/", next)
-	return mux
 }
 
 // verificationReader reads back the records verificationWriter keeps.
